@@ -1,0 +1,101 @@
+// trove capture: live capture with libpcap into segments.
+#include <thread>
+
+#include "capture/live_source.h"
+#include "cli/ingest_command.h"
+#include "cli/signals.h"
+#include "store/mover.h"
+#include "util/log.h"
+#include "util/time_util.h"
+
+namespace trove::cli {
+
+void RegisterCapture(CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand(
+      "capture", "Capture live from an interface until SIGINT/SIGTERM or --duration");
+  struct Opts {
+    IngestCommandOptions ingest;
+    std::string interface, filter, duration, buffer_size;
+    bool no_promisc = false;
+  };
+  auto o = std::make_shared<Opts>();
+  AddIngestOptions(cmd, &o->ingest);
+  cmd->add_option("-i,--interface", o->interface, "Interface (default: the link's)");
+  cmd->add_option("--filter", o->filter, "Capture filter, pcap-filter syntax (default: the link's)");
+  cmd->add_option("--duration", o->duration, "Stop after this long (e.g. 30, 15m, 2h)");
+  cmd->add_option("--buffer-size", o->buffer_size, "Kernel capture buffer (e.g. 64M)");
+  cmd->add_flag("--no-promisc", o->no_promisc, "Do not put the interface in promiscuous mode");
+  cmd->callback([&g, o] {
+    const auto& stop = InstallStopHandlers();
+    // Resolve the link first to get its capture settings.
+    IngestCommandOptions probe = o->ingest;
+    IngestSession s0 = StartIngest(g, probe, "capture", "", "", true);
+    LiveOptions lo;
+    lo.interface = o->interface.empty() ? s0.link.interface : o->interface;
+    lo.snaplen = s0.snaplen;
+    lo.promiscuous = s0.link.promiscuous && !o->no_promisc;
+    lo.buffer_bytes = s0.link.buffer_bytes;
+    if (!o->buffer_size.empty()) {
+      auto b = ParseSize(o->buffer_size);
+      if (!b.ok()) throw ExitError{2, "--buffer-size: " + b.status().message()};
+      lo.buffer_bytes = *b;
+    }
+    lo.filter = o->filter.empty() ? s0.link.filter : o->filter;
+    lo.nanosecond = s0.link.nanosecond;
+    int64_t duration = 0;
+    if (!o->duration.empty()) {
+      auto d = ParseDuration(o->duration);
+      if (!d.ok()) throw ExitError{2, "--duration: " + d.status().message()};
+      duration = *d;
+    }
+    auto src = LiveSource::Open(lo);
+    if (!src.ok()) throw ExitError{2, src.status().message()};
+    if (!(*src)->warning().empty()) LogWarning((*s0.store).dir() + ": " + (*src)->warning());
+    // Rebuild the writer with the real interface name and filter.
+    s0.writer.reset();
+    SegmentWriterOptions w;
+    w.link = s0.link.name;
+    w.location = s0.link.location;
+    w.interface = lo.interface;
+    w.source = "capture";
+    w.capture_filter = lo.filter;
+    w.capture_host = LocalHostName();
+    w.snaplen = s0.snaplen;
+    w.policy = s0.link.segment;
+    w.checkpoint_bytes = s0.store->config().storage.checkpoint_bytes;
+    w.live = true;
+    s0.writer = std::make_unique<SegmentWriter>(w, *s0.router, s0.store->catalog());
+
+    // The mover drains the spool in the background whenever the primary is back.
+    std::atomic<bool> mover_stop{false};
+    const std::string store_dir = s0.store->dir();
+    std::thread mover([&] {
+      int64_t next = MonotonicNs() + 5'000'000'000;
+      while (!mover_stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (MonotonicNs() < next) continue;
+        next = MonotonicNs() + 5'000'000'000;
+        auto st = Store::Open(store_dir);  // its own catalogue connection
+        if (st.ok()) (void)RunMover(**st);
+      }
+    });
+
+    IngestOptions io;
+    io.snaplen = 0;  // the kernel already cut to the snaplen
+    io.ring_bytes = s0.link.ring_bytes;
+    io.duration_ns = duration;
+    IngestPipeline pipe(io, *s0.writer);
+    std::fprintf(stderr, "trove: capturing on %s (link %s, snaplen %s, %s timestamps)\n",
+                 lo.interface.c_str(), s0.link.name.c_str(),
+                 s0.snaplen ? std::to_string(s0.snaplen).c_str() : "full",
+                 (*src)->nanosecond() ? "ns" : "µs");
+    std::fflush(stderr);
+    IngestResult r = pipe.RunLive(**src, stop);
+    mover_stop = true;
+    mover.join();
+    int rc = FinishIngest(s0, r, o->ingest.json);
+    if (rc != 0) throw ExitError{rc, ""};
+  });
+}
+
+}  // namespace trove::cli

@@ -1,0 +1,36 @@
+// trove import: ingest trace files through the capture pipeline.
+#include "cli/ingest_command.h"
+#include "cli/signals.h"
+
+namespace trove::cli {
+
+void RegisterImport(CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand(
+      "import", "Ingest pcap/pcapng traces (format by magic number) keeping their timestamps");
+  struct Opts {
+    IngestCommandOptions ingest;
+    std::vector<std::string> files;
+    double replay_speed = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  AddIngestOptions(cmd, &o->ingest);
+  cmd->add_option("--replay-speed", o->replay_speed,
+                  "Replay at X times real time (default: as fast as possible)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("files", o->files, "Trace files (pcap or pcapng)")->required();
+  cmd->callback([&g, o] {
+    const auto& stop = InstallStopHandlers();
+    IngestSession s = StartIngest(g, o->ingest, "import", "import", "", /*live=*/false);
+    IngestOptions io;
+    io.snaplen = s.snaplen;
+    io.replay_speed = o->replay_speed;
+    io.ring_bytes = s.link.ring_bytes;
+    IngestPipeline pipe(io, *s.writer);
+    Progress progress("importing", 0);
+    IngestResult r = pipe.RunFiles(o->files, stop, &progress);
+    int rc = FinishIngest(s, r, o->ingest.json);
+    if (rc != 0) throw ExitError{rc, ""};
+  });
+}
+
+}  // namespace trove::cli

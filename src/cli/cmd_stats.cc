@@ -1,0 +1,126 @@
+// trove stats: totals and rates over time.
+#include <algorithm>
+#include <cmath>
+
+#include "cli/output.h"
+#include "cli/store_access.h"
+#include "util/fs.h"
+#include "util/svg_plot.h"
+#include "util/time_util.h"
+
+namespace trove::cli {
+
+void RegisterStats(CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand("stats", "Totals and packet/byte rates over time");
+  struct Opts {
+    RangeOptions range;
+    std::string interval, svg;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  AddRangeOptions(cmd, &o->range);
+  cmd->add_option("--interval", o->interval, "Bucket width for rates (e.g. 60, 5m; default: auto)");
+  cmd->add_option("--svg", o->svg, "Also write the rate-over-time plot to this SVG file");
+  cmd->add_flag("--json", o->json, "JSON on stdout");
+  cmd->callback([&g, o] {
+    auto store = OpenStoreOrThrow(g);
+    SegmentQuery q = MakeQuery(o->range);
+    q.state = SegmentState::kStored;
+    auto list = store->catalog().ListSegments(q);
+    if (!list.ok()) throw ExitError{1, list.status().message()};
+    auto tot = store->catalog().Totals(q);
+    if (!tot.ok()) throw ExitError{1, tot.status().message()};
+    int64_t t0 = INT64_MAX, t1 = INT64_MIN;
+    for (const auto& r : *list) {
+      t0 = std::min(t0, r.stats.first_ts_ns);
+      t1 = std::max(t1, r.stats.last_ts_ns);
+    }
+    int64_t width = 0;
+    if (!o->interval.empty()) {
+      auto d = ParseDuration(o->interval);
+      if (!d.ok() || *d <= 0) throw ExitError{2, "--interval: expected a positive duration"};
+      width = *d;
+    } else if (!list->empty()) {
+      width = std::max<int64_t>((t1 - t0) / 50, 1'000'000);  // ~50 buckets, >= 1 ms
+    }
+    std::vector<double> pk, by;
+    size_t nb = 0;
+    if (!list->empty()) {
+      nb = static_cast<size_t>((t1 - t0) / width + 1);
+      if (nb > 100000) throw ExitError{2, "--interval too small for the time range (over 100000 buckets)"};
+      pk.assign(nb, 0);
+      by.assign(nb, 0);
+      // Spread each segment's packets and bytes evenly over its time range.
+      for (const auto& r : *list) {
+        int64_t a = r.stats.first_ts_ns, b = std::max(r.stats.last_ts_ns, a + 1);
+        for (int64_t t = a; t < b;) {
+          size_t i = static_cast<size_t>((t - t0) / width);
+          int64_t end = std::min<int64_t>(b, t0 + static_cast<int64_t>(i + 1) * width);
+          double f = static_cast<double>(end - t) / static_cast<double>(b - a);
+          pk[i] += f * static_cast<double>(r.stats.packets);
+          by[i] += f * static_cast<double>(r.stats.wire_bytes);
+          t = end;
+        }
+      }
+    }
+    const double ws = static_cast<double>(width) / 1e9;
+    if (o->json) {
+      nlohmann::json series = nlohmann::json::array();
+      for (size_t i = 0; i < nb; ++i) {
+        int64_t start = t0 + static_cast<int64_t>(i) * width;
+        series.push_back({{"start_ns", start},
+                          {"start", FormatRfc3339(start)},
+                          {"packets", std::llround(pk[i])},
+                          {"wire_bytes", std::llround(by[i])},
+                          {"pps", pk[i] / ws},
+                          {"bps", 8 * by[i] / ws}});
+      }
+      const auto& t = *tot;
+      PrintJson({{"segments", t.segments},
+                 {"packets", t.packets},
+                 {"bytes", t.cap_bytes},
+                 {"wire_bytes", t.wire_bytes},
+                 {"file_bytes", t.file_bytes},
+                 {"drops", {{"kernel", t.kernel_drops}, {"ring", t.ring_drops}, {"store", t.store_drops}}},
+                 {"start_ns", list->empty() ? 0 : t0},
+                 {"end_ns", list->empty() ? 0 : t1},
+                 {"interval_ns", width},
+                 {"series", series}});
+    } else {
+      const auto& t = *tot;
+      std::printf("segments   %llu\npackets    %llu\ncaptured   %s\non wire    %s\nfiles      %s\n",
+                  static_cast<unsigned long long>(t.segments), static_cast<unsigned long long>(t.packets),
+                  FormatBytes(static_cast<double>(t.cap_bytes)).c_str(),
+                  FormatBytes(static_cast<double>(t.wire_bytes)).c_str(),
+                  FormatBytes(static_cast<double>(t.file_bytes)).c_str());
+      std::printf("drops      kernel %llu, ring %llu, store %llu\n",
+                  static_cast<unsigned long long>(t.kernel_drops),
+                  static_cast<unsigned long long>(t.ring_drops),
+                  static_cast<unsigned long long>(t.store_drops));
+      if (nb) {
+        std::printf("span       %s .. %s\n\n%-30s %14s %14s\n", FormatRfc3339(t0).c_str(),
+                    FormatRfc3339(t1).c_str(), "INTERVAL START", "PACKETS/S", "BITS/S");
+        for (size_t i = 0; i < nb; ++i)
+          std::printf("%-30s %14.1f %14s\n", FormatRfc3339(t0 + static_cast<int64_t>(i) * width).c_str(),
+                      pk[i] / ws, FormatBytes(8 * by[i] / ws).c_str());
+      }
+    }
+    if (!o->svg.empty()) {
+      PlotSeries p{"packets/s", {}}, b{"Mbit/s", {}};
+      for (size_t i = 0; i < nb; ++i) {
+        double x = static_cast<double>(t0 + static_cast<int64_t>(i) * width) / 1e9;
+        p.points.push_back({x, pk[i] / ws});
+        b.points.push_back({x, 8 * by[i] / ws / 1e6});
+      }
+      PlotOptions po;
+      po.title = "trove: traffic stored over time (" + FormatBytes(static_cast<double>(tot->wire_bytes)) + ")";
+      po.x_label = "time (UTC)";
+      po.y_label = "rate";
+      po.x_is_epoch_seconds = true;
+      Status st = WriteFileAtomic(DefaultFs(), o->svg, RenderSvgLineChart({p, b}, po));
+      if (!st.ok()) throw ExitError{1, st.message()};
+    }
+  });
+}
+
+}  // namespace trove::cli

@@ -1,0 +1,134 @@
+#include "cli/ingest_command.h"
+
+#include <nlohmann/json.hpp>
+
+#include "segment/segment_recovery.h"
+#include "store/mover.h"
+#include "util/log.h"
+#include "util/time_util.h"
+
+namespace trove::cli {
+
+void AddIngestOptions(CLI::App* cmd, IngestCommandOptions* o) {
+  cmd->add_option("--link", o->link, "Link to store the packets under (default: default)");
+  cmd->add_option("--snaplen", o->snaplen,
+                  "Bytes kept per packet for this run (0 = full packets; default: the link's)");
+  cmd->add_option("--segment-bytes", o->segment_bytes,
+                  "Rotate segments at this size for this run (e.g. 1M, 512M)");
+  cmd->add_option("--segment-seconds", o->segment_seconds,
+                  "Rotate segments at aligned windows of this many seconds for this run");
+  cmd->add_flag("--json", o->json, "Print a machine-readable summary on stdout");
+}
+
+IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
+                          const std::string& source, const std::string& interface,
+                          const std::string& capture_filter, bool live) {
+  IngestSession s;
+  auto store = Store::Open(ResolveStoreDir(g));
+  if (!store.ok()) throw ExitError{2, store.status().message()};
+  s.store = std::move(store).value();
+  const LinkConfig* link = s.store->FindLink(o.link);
+  if (!link) {
+    std::string names;
+    for (const auto& l : s.store->config().links) names += (names.empty() ? "" : ", ") + l.name;
+    throw ExitError{2, "no link named '" + o.link + "' in " + s.store->dir() +
+                           "/trove.toml (links: " + names + ")"};
+  }
+  s.link = *link;
+  if (!o.segment_bytes.empty()) {
+    auto b = ParseSize(o.segment_bytes);
+    if (!b.ok()) throw ExitError{2, "--segment-bytes: " + b.status().message()};
+    s.link.segment.max_bytes = *b;
+  }
+  if (!o.segment_seconds.empty()) {
+    auto d = ParseDuration(o.segment_seconds);
+    if (!d.ok()) throw ExitError{2, "--segment-seconds: " + d.status().message()};
+    s.link.segment.max_duration_ns = *d;
+  }
+  s.snaplen = o.snaplen ? *o.snaplen : s.link.snaplen;
+  auto lock = s.store->LockLink(s.link.name);
+  if (!lock.ok()) throw ExitError{1, lock.status().message()};
+  s.lock = std::move(lock).value();
+
+  // Daemon start: finish what an interrupted run left behind.
+  Fs& fs = s.store->fs();
+  for (StorageArea a : {StorageArea::kPrimary, StorageArea::kSpool})
+    (void)RecoverLinkPartials(fs, s.store->catalog(), s.store->AreaDir(a), a, s.link.name);
+
+  s.router = std::make_unique<StorageRouter>(fs, s.store->primary_dir(), s.store->spool_dir(),
+                                             s.store->config().storage.probe_interval_ns);
+  SegmentWriterOptions w;
+  w.link = s.link.name;
+  w.location = s.link.location;
+  w.interface = interface;
+  w.source = source;
+  w.capture_filter = capture_filter;
+  w.capture_host = LocalHostName();
+  w.snaplen = s.snaplen;
+  w.policy = s.link.segment;
+  w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
+  w.live = live;
+  s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
+  return s;
+}
+
+int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
+  // Drain the spool now if the primary is back (the capture daemon also
+  // does this periodically).
+  MoverReport mv;
+  {
+    auto m = RunMover(*s.store);
+    if (m.ok()) mv = *m;
+  }
+  int rc = 0;
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : r.files) {
+    nlohmann::json j{{"path", f.path}, {"packets", f.packets}, {"bytes", f.bytes}};
+    if (!f.error.ok()) {
+      j["error"] = f.error.message();
+      rc = 2;
+    }
+    files.push_back(j);
+  }
+  if (!r.fatal.ok()) rc = 1;
+  const auto& w = r.writer;
+  if (json) {
+    nlohmann::json j{
+        {"link", s.link.name},
+        {"files", files},
+        {"packets", r.packets_read},
+        {"packets_stored", w.packets_stored},
+        {"bytes_stored", w.bytes_stored},
+        {"segments", r.segment_ids},
+        {"drops", {{"kernel", r.kernel_drops}, {"ring", r.ring_drops}, {"store", w.store_drops}}},
+        {"kernel_received", r.kernel_received},
+        {"failovers", w.failovers},
+        {"moved_from_spool", mv.moved},
+        {"spooled_remaining", mv.remaining},
+        {"interrupted", r.interrupted},
+    };
+    if (!r.fatal.ok()) j["error"] = r.fatal.message();
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::fprintf(stderr,
+                 "trove: link %s: %llu packets read, %llu stored in %zu segments "
+                 "(drops: kernel %llu, ring %llu, store %llu)\n",
+                 s.link.name.c_str(), static_cast<unsigned long long>(r.packets_read),
+                 static_cast<unsigned long long>(w.packets_stored), r.segment_ids.size(),
+                 static_cast<unsigned long long>(r.kernel_drops),
+                 static_cast<unsigned long long>(r.ring_drops),
+                 static_cast<unsigned long long>(w.store_drops));
+    if (mv.remaining > 0)
+      std::fprintf(stderr, "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
+                   mv.remaining);
+  }
+  for (const auto& f : r.files)
+    if (!f.error.ok()) std::fprintf(stderr, "trove: error: %s\n", f.error.message().c_str());
+  if (!r.fatal.ok()) std::fprintf(stderr, "trove: error: %s\n", r.fatal.message().c_str());
+  if (w.store_drops > 0)
+    LogAlarm(std::to_string(w.store_drops) + " packets could not be stored (no space on primary and spool)");
+  if (w.catalog_errors > 0) rc = rc ? rc : 1;
+  return rc;
+}
+
+}  // namespace trove::cli

@@ -1,0 +1,46 @@
+#pragma once
+// What `trove import` and `trove capture` share: the options that shape
+// the writer (link, snaplen, rotation overrides), opening the store and
+// locking the link, recovering partials left by an earlier run (daemon
+// start), and reporting the result (text or --json) with the exit code.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/command.h"
+#include "ingest/ingest_pipeline.h"
+#include "segment/segment_writer.h"
+#include "segment/storage_router.h"
+#include "store/store.h"
+
+namespace trove::cli {
+
+struct IngestCommandOptions {
+  std::string link = "default";
+  std::optional<uint32_t> snaplen;
+  std::string segment_bytes;    // override, e.g. "1M"
+  std::string segment_seconds;  // override, e.g. "60"
+  bool json = false;
+};
+
+void AddIngestOptions(CLI::App* cmd, IngestCommandOptions* o);
+
+struct IngestSession {
+  std::unique_ptr<Store> store;
+  LinkConfig link;
+  std::unique_ptr<LinkLock> lock;
+  std::unique_ptr<StorageRouter> router;
+  std::unique_ptr<SegmentWriter> writer;
+  uint32_t snaplen = 0;
+};
+
+// Throws ExitError on failure.
+IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
+                          const std::string& source, const std::string& interface,
+                          const std::string& capture_filter, bool live);
+// Drains the spool if the primary is back, prints the summary and returns
+// the exit code (0 ok, 1 pipeline failure, 2 some input was bad).
+int FinishIngest(IngestSession& s, const IngestResult& r, bool json);
+
+}  // namespace trove::cli

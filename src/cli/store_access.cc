@@ -1,0 +1,41 @@
+#include "cli/store_access.h"
+
+#include "util/time_util.h"
+
+namespace trove::cli {
+
+std::unique_ptr<Store> OpenStoreOrThrow(const GlobalOptions& g) {
+  auto s = Store::Open(ResolveStoreDir(g));
+  if (!s.ok()) {
+    int code = s.status().code() == Status::Code::kNotFound ? 2 : 1;
+    throw ExitError{code, s.status().message()};
+  }
+  return std::move(s).value();
+}
+
+void AddRangeOptions(CLI::App* cmd, RangeOptions* o) {
+  cmd->add_option("--link", o->link, "Only this link");
+  cmd->add_option("--since", o->since, "From this time (RFC 3339, epoch seconds, '15m ago')");
+  cmd->add_option("--until", o->until, "Before this time");
+  cmd->add_option("--level", o->level, "Only this privacy level (e.g. raw)");
+}
+
+SegmentQuery MakeQuery(const RangeOptions& o) {
+  SegmentQuery q;
+  const int64_t now = WallClockNs();
+  if (!o.link.empty()) q.link = o.link;
+  if (!o.level.empty()) q.level = o.level;
+  if (!o.since.empty()) {
+    auto t = ParseTime(o.since, now);
+    if (!t.ok()) throw ExitError{2, "--since: " + t.status().message()};
+    q.since_ns = *t;
+  }
+  if (!o.until.empty()) {
+    auto t = ParseTime(o.until, now);
+    if (!t.ok()) throw ExitError{2, "--until: " + t.status().message()};
+    q.until_ns = *t;
+  }
+  return q;
+}
+
+}  // namespace trove::cli

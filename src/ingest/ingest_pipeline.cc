@@ -1,0 +1,222 @@
+#include "ingest/ingest_pipeline.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <thread>
+
+#include "capture/file_source.h"
+#include "capture/packet_ring.h"
+#include "packet/decoder.h"
+#include "util/time_util.h"
+
+namespace trove {
+
+// Counters written by the capture thread and read by the writer thread.
+struct IngestPipeline::Shared {
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> ring_drops{0};
+  std::atomic<uint64_t> kernel_received{0};
+  std::atomic<uint64_t> kernel_drops{0};
+  std::atomic<uint64_t> bytes_consumed{0};
+  std::atomic<bool> abort{false};  // the writer failed: producer must stop
+};
+
+namespace {
+
+void Backoff(int* spins) {
+  if (++*spins < 64) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::microseconds(*spins < 256 ? 20 : 200));
+}
+
+}  // namespace
+
+IngestPipeline::IngestPipeline(IngestOptions opts, SegmentWriter& writer)
+    : opts_(opts), writer_(writer) {}
+
+template <class Producer>
+IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& stop,
+                                 Progress* progress, uint64_t total_bytes) {
+  IngestResult result;
+  PacketRing ring(opts_.ring_bytes);
+  Shared sh;
+  writer_.SetDropSampler([&sh] {
+    DropCounters d;
+    d.kernel = sh.kernel_drops.load(std::memory_order_relaxed);
+    d.ring = sh.ring_drops.load(std::memory_order_relaxed);
+    return d;
+  });
+  std::thread capture([&] {
+    produce(ring, sh, result);
+    ring.Close();
+  });
+
+  PacketRef p;
+  DecodedPacket d;
+  uint64_t n = 0;
+  int spins = 0;
+  int64_t last_tick = MonotonicNs();
+  for (;;) {
+    if (ring.Peek(&p)) {
+      spins = 0;
+      Decode(p, &d);
+      Status st = writer_.Append(p, d);
+      ring.Pop();
+      if (!st.ok()) {
+        result.fatal = st;
+        sh.abort = true;
+        break;
+      }
+      if ((++n & 0x3fff) == 0 && progress)
+        progress->Update(sh.bytes_consumed.load(std::memory_order_relaxed), n);
+      continue;
+    }
+    if (ring.Closed()) {
+      if (ring.Peek(&p)) continue;  // raced with the last push
+      break;
+    }
+    int64_t now = MonotonicNs();
+    if (now - last_tick > 100'000'000) {
+      last_tick = now;
+      writer_.Tick(WallClockNs());
+      if (progress) progress->Update(sh.bytes_consumed.load(std::memory_order_relaxed), n);
+    }
+    Backoff(&spins);
+  }
+  if (!result.fatal.ok()) {
+    // Drain so the producer is never stuck on a full ring.
+    while (!ring.Closed() || ring.Peek(&p)) {
+      if (ring.Peek(&p)) ring.Pop();
+      else std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  capture.join();
+  if (progress) progress->Finish();
+  Status cs = writer_.Close();
+  if (result.fatal.ok() && !cs.ok()) result.fatal = cs;
+  result.packets_read = sh.packets.load();
+  result.ring_drops = sh.ring_drops.load();
+  result.kernel_received = sh.kernel_received.load();
+  result.kernel_drops = sh.kernel_drops.load();
+  result.writer = writer_.counters();
+  result.segment_ids = writer_.published_ids();
+  result.interrupted = stop.load();
+  (void)total_bytes;
+  return result;
+}
+
+IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
+                                      const std::atomic<bool>& stop, Progress* progress) {
+  uint64_t total = 0;
+  for (const auto& path : paths) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_size);
+  }
+  const uint32_t snaplen = opts_.snaplen;
+  const double speed = opts_.replay_speed;
+  auto produce = [&, snaplen, speed](PacketRing& ring, Shared& sh, IngestResult& result) {
+    uint64_t done_before = 0;
+    bool anchored = false;
+    int64_t anchor_ts = 0, anchor_mono = 0;
+    for (const auto& path : paths) {
+      IngestFileResult fr;
+      fr.path = path;
+      auto src = FileSource::Open(path);
+      if (!src.ok()) {
+        fr.error = src.status();
+        result.files.push_back(fr);
+        continue;
+      }
+      FileSource& s = **src;
+      PacketRef p;
+      bool aborted = false;
+      for (;;) {
+        if (stop.load(std::memory_order_relaxed) || sh.abort.load(std::memory_order_relaxed)) {
+          aborted = true;
+          break;
+        }
+        auto r = s.Read(&p);
+        if (r == PacketSource::ReadResult::kEnd) break;
+        if (r == PacketSource::ReadResult::kError) {
+          fr.error = s.error();
+          break;
+        }
+        if (r != PacketSource::ReadResult::kPacket) continue;
+        if (snaplen && p.caplen > snaplen) p.caplen = snaplen;
+        if (speed > 0) {
+          if (!anchored) {
+            anchored = true;
+            anchor_ts = p.ts_ns;
+            anchor_mono = MonotonicNs();
+          }
+          int64_t due = anchor_mono + static_cast<int64_t>(static_cast<double>(p.ts_ns - anchor_ts) / speed);
+          while (!stop.load(std::memory_order_relaxed)) {
+            int64_t wait = due - MonotonicNs();
+            if (wait <= 0) break;
+            std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<int64_t>(wait, 50'000'000)));
+          }
+        }
+        int spins = 0;
+        while (!ring.TryPush(p)) {
+          if (sh.abort.load(std::memory_order_relaxed)) break;
+          Backoff(&spins);
+        }
+        ++fr.packets;
+        fr.bytes += p.caplen;
+        sh.packets.fetch_add(1, std::memory_order_relaxed);
+        if ((fr.packets & 0xfff) == 0)
+          sh.bytes_consumed.store(done_before + s.BytesConsumed(), std::memory_order_relaxed);
+      }
+      done_before += s.BytesTotal();
+      sh.bytes_consumed.store(done_before, std::memory_order_relaxed);
+      result.files.push_back(fr);
+      if (aborted) break;
+    }
+  };
+  return Run(produce, stop, progress, total);
+}
+
+IngestResult IngestPipeline::RunLive(LiveSource& source, const std::atomic<bool>& stop) {
+  const int64_t deadline = opts_.duration_ns > 0 ? MonotonicNs() + opts_.duration_ns : INT64_MAX;
+  auto produce = [&, deadline](PacketRing& ring, Shared& sh, IngestResult& result) {
+    IngestFileResult fr;
+    fr.path = source.name();
+    PacketRef p;
+    int64_t last_stats = MonotonicNs();
+    auto sample = [&] {
+      KernelStats k = source.Stats();
+      sh.kernel_received.store(k.received, std::memory_order_relaxed);
+      sh.kernel_drops.store(k.dropped, std::memory_order_relaxed);
+    };
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed) || sh.abort.load(std::memory_order_relaxed)) break;
+      if (MonotonicNs() >= deadline) break;
+      auto r = source.Read(&p);
+      int64_t now = MonotonicNs();
+      if (now - last_stats > 500'000'000) {
+        last_stats = now;
+        sample();
+      }
+      if (r == PacketSource::ReadResult::kIdle) continue;
+      if (r == PacketSource::ReadResult::kEnd) break;
+      if (r == PacketSource::ReadResult::kError) {
+        fr.error = source.error();
+        break;
+      }
+      sh.packets.fetch_add(1, std::memory_order_relaxed);
+      ++fr.packets;
+      fr.bytes += p.caplen;
+      if (!ring.TryPush(p)) sh.ring_drops.fetch_add(1, std::memory_order_relaxed);
+    }
+    sample();
+    result.files.push_back(fr);
+  };
+  return Run(produce, stop, nullptr, 0);
+}
+
+}  // namespace trove

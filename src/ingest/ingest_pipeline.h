@@ -1,0 +1,75 @@
+#pragma once
+// IngestPipeline: the data path from a packet source to segments.
+//
+//   capture thread: source.Read() → cut to snaplen → PacketRing (the
+//                   "talker": moves bytes, nothing else; never touches disk)
+//   writer thread:  ring → Decode() once → SegmentWriter::Append()
+//
+// Trace files and live interfaces go through the same path. For files the
+// capture thread waits when the ring is full (files cannot overflow); for
+// live capture a full ring drops the packet and counts it, and pcap_stats
+// drops are sampled, so every segment reports the drops of its interval.
+//
+// One pipeline runs one link; Run*() are called from the writer thread,
+// which also owns the SegmentWriter.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "capture/live_source.h"
+#include "segment/segment_writer.h"
+#include "util/progress.h"
+#include "util/status.h"
+
+namespace trove {
+
+struct IngestOptions {
+  uint32_t snaplen = 0;        // 0 = keep what the source captured
+  double replay_speed = 0;     // files: 0 = as fast as possible, X = X times real time
+  size_t ring_bytes = 64u << 20;
+  int64_t duration_ns = 0;     // live: stop after this long (0 = until stopped)
+};
+
+struct IngestFileResult {
+  std::string path;
+  uint64_t packets = 0;        // packets read from the file
+  uint64_t bytes = 0;          // captured bytes read
+  Status error;                // why reading stopped early, if it did
+};
+
+struct IngestResult {
+  std::vector<IngestFileResult> files;
+  uint64_t packets_read = 0;
+  uint64_t ring_drops = 0;
+  uint64_t kernel_received = 0;
+  uint64_t kernel_drops = 0;
+  WriterCounters writer;
+  std::vector<int64_t> segment_ids;
+  Status fatal;                // the pipeline itself failed (not a file error)
+  bool interrupted = false;
+};
+
+class IngestPipeline {
+ public:
+  IngestPipeline(IngestOptions opts, SegmentWriter& writer);
+
+  // Imports the files in order, keeping their timestamps. A file that cannot
+  // be read (fully) is reported in its IngestFileResult; the others go on.
+  IngestResult RunFiles(const std::vector<std::string>& paths, const std::atomic<bool>& stop,
+                        Progress* progress);
+  // Captures until `stop` is set or duration_ns has passed.
+  IngestResult RunLive(LiveSource& source, const std::atomic<bool>& stop);
+
+ private:
+  struct Shared;
+  template <class Producer>
+  IngestResult Run(Producer&& produce, const std::atomic<bool>& stop, Progress* progress,
+                   uint64_t total_bytes);
+
+  IngestOptions opts_;
+  SegmentWriter& writer_;
+};
+
+}  // namespace trove

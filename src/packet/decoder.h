@@ -1,0 +1,72 @@
+#pragma once
+// Decode(): layered packet analysis in the style of Zeek's packet analyzers.
+// One analyzer per layer (link: Ethernet + 802.1Q/QinQ + MPLS, Linux SLL and
+// SLL2, BSD NULL/LOOP, raw IP; network: IPv4, IPv6 with extension headers,
+// ARP; transport: TCP, UDP, ICMP, ICMPv6), dispatched by link type,
+// ethertype and IP protocol number. Adding a layer means adding one
+// analyzer file and one dispatch entry.
+//
+// Contract: Decode never reads outside [data, data + caplen), never
+// allocates, never throws, and is deterministic. Thread-safe (pure).
+
+#include <cstdint>
+
+#include "packet/decoded.h"
+#include "packet/packet.h"
+
+namespace trove {
+
+// Link types Decode() understands: the values pcap_datalink() returns
+// (libpcap's <pcap/dlt.h> on Linux), plus the on-disk LINKTYPE_RAW that a
+// PacketRef built straight from a file header may carry. Anything else stops
+// with kUnsupportedL2.
+inline constexpr uint16_t kLinkNull = 0;         // DLT_NULL: 4-byte AF, host order (either)
+inline constexpr uint16_t kLinkEthernet = 1;     // DLT_EN10MB
+inline constexpr uint16_t kLinkRaw = 12;         // DLT_RAW on Linux (version nibble)
+inline constexpr uint16_t kLinkRawBsdOs = 14;    // DLT_RAW on BSD/OS
+inline constexpr uint16_t kLinkTypeRaw = 101;    // LINKTYPE_RAW (libpcap maps it to DLT_RAW)
+inline constexpr uint16_t kLinkLoop = 108;       // DLT_LOOP: 4-byte AF, network order
+inline constexpr uint16_t kLinkLinuxSll = 113;   // DLT_LINUX_SLL, 16-byte cooked header
+inline constexpr uint16_t kLinkIPv4 = 228;       // DLT_IPV4: raw IPv4 only
+inline constexpr uint16_t kLinkIPv6 = 229;       // DLT_IPV6: raw IPv6 only
+inline constexpr uint16_t kLinkLinuxSll2 = 276;  // DLT_LINUX_SLL2, 20-byte cooked header
+
+// Fills *out (which is reset first) and returns out->stop == kNone.
+//
+// What the fields mean beyond decoded.h:
+//  - Only the first 65535 captured bytes are parsed (offsets are uint16_t);
+//    a header crossing that limit is reported as kTruncated.
+//  - ethertype is the final one after tags and labels. Link types without an
+//    ethertype (NULL/LOOP, raw IP, MPLS bottom of stack) get the equivalent
+//    0x0800 / 0x86DD; 0 for 802.3 frames that are not LLC/SNAP and for
+//    unknown address families. l3_off is set whenever the link layer was
+//    decoded (also for ARP and kNonIpL3).
+//  - l3 is kIPv4/kIPv6 only once the fixed IP header is captured and valid:
+//    has_ip() guarantees that src_off/dst_off + addr_len lie inside caplen.
+//    A truncated or malformed fixed header leaves l3 == kNone.
+//  - IPv4: frag_id is the IP id (also when not fragmented). Total length
+//    0 is taken as TCP segmentation offload (as Zeek and Wireshark do): the
+//    datagram is assumed to run to the end of the capture. Otherwise the
+//    datagram ends at min(caplen, l3_off + total length), so Ethernet padding
+//    is never payload. IPv6 payload length 0 (jumbogram / offload) likewise.
+//  - is_fragment: MF set or offset != 0 (an IPv6 atomic fragment is not a
+//    fragment, but its frag_id is kept). first_fragment: is_fragment and
+//    offset == 0. A non-first fragment stops with kFragment, l4_off = 0,
+//    ip_proto = the protocol it carries, payload_off = start of its data.
+//  - ip_proto is the protocol after IPv6 extension headers (hop-by-hop,
+//    routing, fragment, destination options, mobility, AH). ESP, "no next
+//    header" and all other protocols stop with kUnknownL4, payload_off =
+//    start of the IP payload. If decoding stops inside the extension header
+//    chain, ip_proto is the header type it stopped in.
+//  - l4_off != 0 means the transport header starts there and at least the
+//    ports (TCP/UDP) or type and code (ICMP) were captured; stop == kNone
+//    means the whole header (TCP incl. options) was. payload_off is the first
+//    byte after it (0 unless stop is kNone, kFragment or kUnknownL4), and
+//    payload_len the captured bytes from there to min(caplen, datagram end).
+//  - tcp_flags is the whole flags byte (also URG 0x20, ECE 0x40, CWR 0x80).
+//    icmp_id is set for echo request/reply only (ICMP 8/0, ICMPv6 128/129).
+//  - A header that needs bytes past the datagram end the IP header declares
+//    is kMalformed; past the captured bytes, kTruncated.
+bool Decode(const PacketRef& pkt, DecodedPacket* out);
+
+}  // namespace trove

@@ -1,0 +1,53 @@
+#pragma once
+// What makes a segment self-describing: the section header and interface
+// description written at the start of every segment, and the interface
+// statistics block written at its close. Someone who has only the file can
+// tell which link, location, host, snaplen, filter, level and trove version
+// it came from (capinfos and tshark show these as comments and options),
+// and `trove fsck --rebuild-catalog` rebuilds the catalogue from them.
+//
+// Comments are "trove.KEY=VALUE" lines; unknown keys are ignored on read so
+// later versions can add fields.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "segment/pcapng_format.h"
+#include "segment/segment_stats.h"
+#include "util/byte_buffer.h"
+
+namespace trove {
+
+struct SegmentHeaderInfo {
+  std::string name;            // file stem, unique in the store
+  std::string link;
+  std::string location;
+  std::string capture_host;
+  std::string interface;       // capture device, or "import"
+  std::string source;          // "capture" or "import"
+  std::string capture_filter;
+  std::string level = "raw";   // privacy level
+  std::string key_epoch;       // derived levels only
+  std::string trove_version;
+  uint32_t snaplen = 0;        // 0 = full packets
+  uint16_t linktype = 0;
+  int64_t start_ns = 0;        // first packet
+};
+
+// SHB + one IDB (tsresol 9). The interface id of every packet is 0.
+void AppendSegmentHeader(ByteBuffer* out, const SegmentHeaderInfo& h);
+// Size in bytes that AppendSegmentTrailer() will add (constant).
+size_t SegmentTrailerSize();
+// ISB with start/end, received/stored counts and drops; fixed size.
+void AppendSegmentTrailer(ByteBuffer* out, const SegmentStats& s, const DropCounters& d);
+
+// Reads back what AppendSegmentHeader/Trailer wrote.
+void ParseSegmentSection(const SectionInfo& s, SegmentHeaderInfo* h);
+void ParseSegmentInterface(const InterfaceInfo& i, SegmentHeaderInfo* h);
+void ParseSegmentTrailer(const InterfaceStats& st, DropCounters* d);
+
+// The machine's host name and OS/hardware strings used in section headers.
+std::string LocalHostName();
+
+}  // namespace trove

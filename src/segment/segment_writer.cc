@@ -1,0 +1,357 @@
+#include "segment/segment_writer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "packet/decoder.h"
+#include "segment/pcapng_format.h"
+#include "segment/segment_recovery.h"
+#include "segment/segment_scan.h"
+#include "util/log.h"
+#include "util/time_util.h"
+#include "trove/version.h"
+
+namespace trove {
+
+namespace {
+constexpr int64_t kSecond = 1'000'000'000;
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+}  // namespace
+
+std::string MakeSegmentName(const std::string& link, int64_t first_ts_ns, uint32_t seq) {
+  uint64_t h = Mix64(static_cast<uint64_t>(WallClockNs()) ^ (static_cast<uint64_t>(getpid()) << 32) ^
+                     seq);
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%06llx", static_cast<unsigned long long>(h & 0xffffff));
+  return link + "-" + FormatCompact(first_ts_ns) + "-" + suffix;
+}
+
+struct SegmentWriter::OpenSegment {
+  StorageArea area = StorageArea::kPrimary;
+  std::string name, partial_path, final_path;
+  std::unique_ptr<WritableFile> file;
+  SegmentHeaderInfo header;
+  ByteBuffer unsynced;      // bytes since the last checkpoint (the failover window)
+  size_t written = 0;       // prefix of `unsynced` already written to the file
+  uint64_t durable = 0;     // fsynced file bytes
+  size_t header_bytes = 0;  // SHB + IDB
+  Sha256 sha;
+  StatsAccumulator stats;
+  int64_t window_start_ns = INT64_MIN;  // time rotation window [start, boundary)
+  int64_t boundary_ns = INT64_MAX;
+  uint16_t linktype = 0;
+  uint64_t size() const { return durable + unsynced.size(); }
+};
+
+SegmentWriter::SegmentWriter(SegmentWriterOptions opts, StorageRouter& router, Catalog& catalog)
+    : opts_(std::move(opts)), router_(router), catalog_(catalog), fs_(router.fs()) {}
+
+SegmentWriter::~SegmentWriter() = default;
+
+void SegmentWriter::Alarm(const std::string& msg) {
+  int64_t now = MonotonicNs();
+  if (now - last_alarm_ns_ < kSecond) return;
+  last_alarm_ns_ = now;
+  LogAlarm(msg + " (" + std::to_string(counters_.store_drops) +
+           " packets not stored so far; free space on the primary or the spool)");
+}
+
+DropCounters SegmentWriter::DropsSince(const DropCounters& cur) const {
+  DropCounters d;
+  d.kernel = cur.kernel - drops_baseline_.kernel;
+  d.ring = cur.ring - drops_baseline_.ring;
+  d.store = pending_store_drops_;
+  return d;
+}
+
+Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
+  const std::string dir = router_.SegmentDir(area, opts_.link, first.ts_ns);
+  // Do not start a segment on a disk that cannot take its first chunk.
+  auto free = fs_.FreeBytes(router_.Dir(area));
+  if (!free.ok()) return free.status();
+  if (*free < 2 * opts_.write_chunk_bytes)
+    return Status::FromErrno(ENOSPC, "storage " + router_.Dir(area));
+  TROVE_RETURN_IF_ERROR(fs_.CreateDirs(dir));
+  auto seg = std::make_unique<OpenSegment>();
+  seg->area = area;
+  seg->name = MakeSegmentName(opts_.link, first.ts_ns, ++seq_);
+  seg->final_path = JoinPath(dir, seg->name + kSegmentSuffix);
+  seg->partial_path = seg->final_path + kPartialSuffix;
+  auto f = fs_.NewWritableFile(seg->partial_path);
+  if (!f.ok()) return f.status();
+  seg->file = std::move(f).value();
+  seg->linktype = first.linktype;
+  SegmentHeaderInfo& h = seg->header;
+  h.name = seg->name;
+  h.link = opts_.link;
+  h.location = opts_.location;
+  h.capture_host = opts_.capture_host;
+  h.interface = opts_.interface;
+  h.source = opts_.source;
+  h.capture_filter = opts_.capture_filter;
+  h.trove_version = kVersion;
+  h.snaplen = opts_.snaplen;
+  h.linktype = first.linktype;
+  h.start_ns = first.ts_ns;
+  seg->unsynced.reserve(opts_.checkpoint_bytes + 70000);
+  AppendSegmentHeader(&seg->unsynced, h);
+  seg->header_bytes = seg->unsynced.size();
+  if (int64_t d = opts_.policy.max_duration_ns; d > 0) {
+    seg->window_start_ns = FloorDiv(first.ts_ns, d) * d;
+    seg->boundary_ns = seg->window_start_ns + d;
+  }
+  seg_ = std::move(seg);
+  return Status::Ok();
+}
+
+bool SegmentWriter::EnsureOpen(const PacketRef& p, int64_t now) {
+  if (seg_) return true;
+  if (now < next_retry_ns_) return false;
+  StorageArea area = router_.Preferred(now);
+  Status st = OpenNew(area, p);
+  if (!st.ok() && area == StorageArea::kPrimary) {
+    LogWarning("cannot start a segment on the primary (" + st.message() +
+               "); writing to the spool " + router_.Dir(StorageArea::kSpool));
+    router_.MarkPrimaryFailed(now);
+    st = OpenNew(StorageArea::kSpool, p);
+  }
+  if (!st.ok()) {
+    next_retry_ns_ = now + kSecond;
+    Alarm("no storage area can take packets: " + st.message());
+    return false;
+  }
+  return true;
+}
+
+bool SegmentWriter::NeedsRotation(const PacketRef& p, size_t block) const {
+  if (p.linktype != seg_->linktype) return true;
+  if (opts_.policy.max_duration_ns > 0 &&
+      (p.ts_ns >= seg_->boundary_ns || p.ts_ns < seg_->window_start_ns))
+    return true;
+  if (opts_.policy.max_bytes > 0 && seg_->stats.packets() > 0 &&
+      seg_->size() + block + SegmentTrailerSize() > opts_.policy.max_bytes)
+    return true;
+  return false;
+}
+
+Status SegmentWriter::Append(const PacketRef& p, const DecodedPacket& d) {
+  if (++appends_since_check_ >= 4096) {
+    appends_since_check_ = 0;
+    Tick(WallClockNs());
+  }
+  const size_t block = kEpbOverhead + ((p.caplen + 3u) & ~3u);
+  if (seg_ && NeedsRotation(p, block)) TROVE_RETURN_IF_ERROR(Publish());
+  if (!seg_ && !EnsureOpen(p, WallClockNs())) {
+    ++counters_.store_drops;
+    ++pending_store_drops_;
+    return Status::Ok();
+  }
+  AppendBlock(p, d);
+  return Status::Ok();
+}
+
+void SegmentWriter::AppendBlock(const PacketRef& p, const DecodedPacket& d) {
+  OpenSegment& s = *seg_;
+  const uint64_t offset = s.size();
+  AppendEnhancedPacket(&s.unsynced, 0, p.ts_ns, p.caplen, p.wirelen, p.data);
+  s.stats.Add(p, d);
+  if (!replaying_) {
+    ++counters_.packets_stored;
+    counters_.bytes_stored += p.caplen;
+  }
+  for (auto* o : observers_) o->OnPacketStored(s.name, p, d, offset);
+  if (s.unsynced.size() - s.written >= opts_.write_chunk_bytes) {
+    if (!FlushWrites()) return;
+  }
+  if (seg_ && seg_->unsynced.size() >= opts_.checkpoint_bytes) Checkpoint();
+}
+
+bool SegmentWriter::FlushWrites() {
+  OpenSegment& s = *seg_;
+  size_t n = s.unsynced.size() - s.written;
+  if (n == 0) return true;
+  Status st = s.file->Append(s.unsynced.data() + s.written, n);
+  if (!st.ok()) {
+    Failover(st);
+    return false;
+  }
+  s.sha.Update(s.unsynced.data() + s.written, n);
+  s.written += n;
+  return true;
+}
+
+bool SegmentWriter::Checkpoint() {
+  if (!FlushWrites()) return false;
+  OpenSegment& s = *seg_;
+  Status st = s.file->Sync();
+  if (!st.ok()) {
+    Failover(st);
+    return false;
+  }
+  s.durable += s.unsynced.size();
+  s.unsynced.clear();
+  s.written = 0;
+  return true;
+}
+
+Status SegmentWriter::Publish() {
+  // Each failed attempt fails over (spool, or drops when both are gone),
+  // which replaces or removes seg_, so this loop ends.
+  while (seg_) {
+    DropCounters cur = drop_sampler_ ? drop_sampler_() : DropCounters{};
+    DropCounters d = DropsSince(cur);
+    OpenSegment& s = *seg_;
+    SegmentStats stats = s.stats.stats();
+    AppendSegmentTrailer(&s.unsynced, stats, d);
+    if (!Checkpoint()) continue;
+    Status st = seg_->file->Close();
+    if (st.ok()) st = fs_.RenameDurable(seg_->partial_path, seg_->final_path);
+    if (!st.ok()) {
+      Failover(st);
+      continue;
+    }
+    SegmentRecord rec = MakeSegmentRecord(seg_->header, stats, d, seg_->final_path, seg_->area,
+                                          seg_->durable, seg_->sha.HexDigest());
+    drops_baseline_ = cur;
+    pending_store_drops_ = 0;
+    ++counters_.segments_published;
+    Status cs = catalog_.InsertSegment(&rec);
+    seg_.reset();
+    if (!cs.ok()) {
+      ++counters_.catalog_errors;
+      LogWarning("segment " + rec.path + " is complete but not catalogued: " +
+                 cs.message() + "; `trove fsck` will adopt it");
+      continue;
+    }
+    published_ids_.push_back(rec.id);
+    for (auto* o : observers_) o->OnSegmentPublished(rec);
+  }
+  return Status::Ok();
+}
+
+void SegmentWriter::Failover(const Status& why) {
+  ++counters_.failovers;
+  std::unique_ptr<OpenSegment> old = std::move(seg_);
+  const int64_t now = WallClockNs();
+  const StorageArea failed = old->area;
+  if (failed == StorageArea::kPrimary) router_.MarkPrimaryFailed(now);
+  LogWarning("writing segment " + old->partial_path + " failed: " + why.message() +
+             (failed == StorageArea::kPrimary ? "; continuing in the spool" : ""));
+  ByteBuffer window;
+  window.Append(old->unsynced.data(), old->unsynced.size());
+  const uint64_t durable = old->durable;
+  (void)old->file->Close();
+  old->file.reset();
+
+  // 1. The fsynced prefix: publish it now if the area still answers,
+  //    otherwise record it for the mover / fsck.
+  if (durable > old->header_bytes) {
+    auto r = SalvagePartial(fs_, catalog_, old->partial_path, durable, failed);
+    if (r.ok()) {
+      if (r->has_value()) {
+        ++counters_.segments_published;
+        published_ids_.push_back((*r)->id);
+        for (auto* o : observers_) o->OnSegmentPublished(**r);
+      }
+    } else {
+      StrandedPartial sp;
+      sp.path = old->partial_path;
+      sp.link = opts_.link;
+      sp.durable_bytes = durable;
+      sp.recorded_at_ns = now;
+      Status as = catalog_.AddStranded(&sp);
+      LogWarning("segment prefix " + old->partial_path + " (" + std::to_string(durable) +
+                 " bytes) is unreachable: " + r.status().message() +
+                 (as.ok() ? "; the mover finishes it when the primary returns"
+                          : "; and it could not be recorded: " + as.message()));
+    }
+  } else {
+    (void)fs_.Remove(old->partial_path);
+  }
+
+  // 2. Re-append the unsynced packets to a new segment elsewhere.
+  const bool was_replaying = replaying_;
+  replaying_ = true;
+  size_t off = durable > 0 ? 0 : old->header_bytes;
+  uint64_t lost = 0;
+  while (off + 12 <= window.size()) {
+    uint32_t type, len;
+    std::memcpy(&type, window.data() + off, 4);
+    std::memcpy(&len, window.data() + off + 4, 4);
+    if (len < 12 || off + len > window.size()) break;
+    if (type == kBlockEPB && len >= kEpbOverhead) {
+      const uint8_t* b = window.data() + off;
+      uint32_t hi, lo, cap, wire;
+      std::memcpy(&hi, b + 12, 4);
+      std::memcpy(&lo, b + 16, 4);
+      std::memcpy(&cap, b + 20, 4);
+      std::memcpy(&wire, b + 24, 4);
+      PacketRef p;
+      p.ts_ns = static_cast<int64_t>((uint64_t(hi) << 32) | lo);
+      p.caplen = cap;
+      p.wirelen = wire;
+      p.linktype = old->linktype;
+      p.data = b + 28;
+      DecodedPacket d;
+      Decode(p, &d);
+      if (!seg_) {
+        StorageArea target = failed == StorageArea::kPrimary ? StorageArea::kSpool
+                                                             : StorageArea::kPrimary;
+        Status st = Status::Unavailable("primary unavailable");
+        if (target == StorageArea::kSpool || router_.PrimaryUsable(now)) st = OpenNew(target, p);
+        if (!st.ok()) {
+          ++lost;
+          off += len;
+          continue;
+        }
+      }
+      AppendBlock(p, d);
+    }
+    off += len;
+  }
+  replaying_ = was_replaying;
+  if (lost > 0) {
+    counters_.store_drops += lost;
+    counters_.packets_stored -= std::min(counters_.packets_stored, lost);
+    pending_store_drops_ += lost;
+    next_retry_ns_ = now + kSecond;
+    Alarm("both storage areas failed (" + why.message() + "); " + std::to_string(lost) +
+          " packets lost");
+  }
+}
+
+void SegmentWriter::Tick(int64_t now) {
+  last_housekeeping_ns_ = now;
+  if (!seg_) return;
+  if (seg_->area == StorageArea::kPrimary) {
+    bool ok = router_.PrimaryUsable(now) && router_.OnPrimaryDevice(seg_->file->DeviceId());
+    if (!ok) {
+      Failover(Status::Unavailable("primary storage " + router_.Dir(StorageArea::kPrimary) +
+                                   " is unavailable (probe found no marker " + kPrimaryMarker +
+                                   " on the device being written)"));
+      if (!seg_) return;
+    }
+  }
+  if (opts_.live && opts_.policy.max_duration_ns > 0 && now >= seg_->boundary_ns + kSecond)
+    (void)Publish();
+}
+
+Status SegmentWriter::Close() { return Publish(); }
+
+}  // namespace trove

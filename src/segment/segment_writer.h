@@ -1,0 +1,136 @@
+#pragma once
+// SegmentWriter: the last step of the writer stage. It appends packets to
+// the open segment of one link and publishes segments durably:
+//
+//   write LINK-START-ID.pcapng.partial → fsync → rename to .pcapng →
+//   fsync dir → insert into the catalogue.
+//
+// So a segment is either complete and catalogued or invisible (a .partial
+// that fsck salvages). Rotation is by size (a file never exceeds
+// max_bytes unless one packet alone does) and/or by aligned time windows in
+// packet time ([k·D, (k+1)·D)); a change of link type also rotates, so each
+// segment has exactly one interface and every libpcap program reads it.
+//
+// Failover: bytes written since the last checkpoint (fsync every
+// checkpoint_bytes) are kept in memory. When a write to the primary fails
+// or the probe finds it gone, the fsynced prefix is published (or recorded
+// as stranded for the mover) and the kept bytes are re-appended to a new
+// segment in the spool: no packet is lost and none is stored twice. When
+// both areas fail (disk full), packets are counted as store drops and an
+// ALARM is printed; the writer retries every probe interval.
+//
+// Later stages plug in through SegmentObserver (indexing, derived levels).
+// Owned and called by the writer thread only.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "packet/decoded.h"
+#include "packet/packet.h"
+#include "segment/segment_header.h"
+#include "segment/stats_accumulator.h"
+#include "store/config.h"
+#include "segment/storage_router.h"
+#include "util/byte_buffer.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+
+namespace trove {
+
+class SegmentObserver {
+ public:
+  virtual ~SegmentObserver() = default;
+  // A packet was appended at byte `offset` of the open segment `name`.
+  virtual void OnPacketStored(const std::string& /*name*/, const PacketRef&, const DecodedPacket&,
+                              uint64_t /*offset*/) {}
+  // A segment was published and catalogued.
+  virtual void OnSegmentPublished(const SegmentRecord&) {}
+};
+
+struct SegmentWriterOptions {
+  std::string link;
+  std::string location;
+  std::string interface;        // capture device or "import"
+  std::string source;           // "capture" or "import"
+  std::string capture_filter;
+  std::string capture_host;
+  uint32_t snaplen = 0;         // 0 = full packets (recorded in the header)
+  SegmentPolicy policy;
+  uint64_t checkpoint_bytes = 16ull << 20;
+  uint64_t write_chunk_bytes = 1ull << 20;
+  bool live = false;            // idle time-rotation by wall clock
+};
+
+struct WriterCounters {
+  uint64_t packets_stored = 0;
+  uint64_t bytes_stored = 0;       // captured bytes of stored packets
+  uint64_t segments_published = 0;
+  uint64_t store_drops = 0;        // packets lost because no area could take them
+  uint64_t failovers = 0;
+  uint64_t catalog_errors = 0;
+};
+
+class SegmentWriter {
+ public:
+  SegmentWriter(SegmentWriterOptions opts, StorageRouter& router, Catalog& catalog);
+  ~SegmentWriter();
+
+  // Appends one packet (already cut to the snaplen). Storage failures are
+  // handled here (failover, alarm, counted); a non-ok status means a bug or
+  // an unrecoverable state and ends the pipeline.
+  Status Append(const PacketRef& p, const DecodedPacket& d);
+  // Housekeeping from the writer thread when idle or periodically: primary
+  // probe, live time rotation, retry after both areas were full.
+  void Tick(int64_t now_wall_ns);
+  // Publishes the open segment, if any.
+  Status Close();
+
+  // Cumulative drop counters of the source (kernel, ring); sampled at each
+  // segment close so every segment reports the drops of its interval.
+  void SetDropSampler(std::function<DropCounters()> f) { drop_sampler_ = std::move(f); }
+  void AddObserver(SegmentObserver* o) { observers_.push_back(o); }
+
+  const WriterCounters& counters() const { return counters_; }
+  const std::vector<int64_t>& published_ids() const { return published_ids_; }
+
+ private:
+  struct OpenSegment;
+  bool EnsureOpen(const PacketRef& p, int64_t now);
+  Status OpenNew(StorageArea area, const PacketRef& first);
+  void AppendBlock(const PacketRef& p, const DecodedPacket& d);
+  bool FlushWrites();      // false: the area failed (failover already done)
+  bool Checkpoint();
+  Status Publish();
+  void Failover(const Status& why);
+  void Abandon(OpenSegment& seg);
+  DropCounters DropsSince(const DropCounters& cumulative) const;
+  void Alarm(const std::string& msg);
+  bool NeedsRotation(const PacketRef& p, size_t block_size) const;
+
+  SegmentWriterOptions opts_;
+  StorageRouter& router_;
+  Catalog& catalog_;
+  Fs& fs_;
+  std::unique_ptr<OpenSegment> seg_;
+  ByteBuffer header_scratch_;
+  std::function<DropCounters()> drop_sampler_;
+  DropCounters drops_baseline_;
+  uint64_t pending_store_drops_ = 0;
+  std::vector<SegmentObserver*> observers_;
+  WriterCounters counters_;
+  std::vector<int64_t> published_ids_;
+  int64_t last_housekeeping_ns_ = 0;
+  int64_t next_retry_ns_ = 0;
+  int64_t last_alarm_ns_ = 0;
+  uint64_t appends_since_check_ = 0;
+  uint32_t seq_ = 0;
+  bool replaying_ = false;
+};
+
+// A unique segment name: LINK-YYYYMMDDTHHMMSS.nnnnnnnnnZ-XXXXXX.
+std::string MakeSegmentName(const std::string& link, int64_t first_ts_ns, uint32_t seq);
+
+}  // namespace trove

@@ -1,0 +1,188 @@
+#include "store/config.h"
+
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "util/time_util.h"
+
+namespace trove {
+namespace {
+
+std::string Where(const std::string& origin, const toml::node& n) {
+  const auto& src = n.source();
+  return origin + ":" + std::to_string(src.begin.line);
+}
+
+// Reads an optional key of type T; sizes accept integers or strings ("512M").
+template <class T>
+Status Get(const toml::table& t, const std::string& origin, const char* key, T* out) {
+  const toml::node* n = t.get(key);
+  if (!n) return Status::Ok();
+  if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = n->value<bool>()) {
+      *out = *v;
+      return Status::Ok();
+    }
+    return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be true or false");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = n->value<std::string>()) {
+      *out = *v;
+      return Status::Ok();
+    }
+    return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be a string");
+  } else {
+    if (auto v = n->value<int64_t>()) {
+      if (*v < 0) return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
+      *out = static_cast<T>(*v);
+      return Status::Ok();
+    }
+    if (auto v = n->value<std::string>()) {
+      auto sz = ParseSize(*v);
+      if (!sz.ok()) return sz.status().Annotate(Where(origin, *n) + ": '" + key + "'");
+      *out = static_cast<T>(*sz);
+      return Status::Ok();
+    }
+    return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be a number");
+  }
+}
+
+Status GetDuration(const toml::table& t, const std::string& origin, const char* key, int64_t* out) {
+  const toml::node* n = t.get(key);
+  if (!n) return Status::Ok();
+  if (auto v = n->value<int64_t>()) {
+    *out = *v * 1'000'000'000;
+    return Status::Ok();
+  }
+  if (auto v = n->value<std::string>()) {
+    auto d = ParseDuration(*v);
+    if (!d.ok()) return d.status().Annotate(Where(origin, *n) + ": '" + key + "'");
+    *out = *d;
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be a duration");
+}
+
+Status CheckKeys(const toml::table& t, const std::string& origin,
+                 std::initializer_list<const char*> known, const char* section) {
+  for (const auto& [k, v] : t) {
+    bool ok = false;
+    for (const char* n : known)
+      if (k.str() == n) ok = true;
+    if (!ok)
+      return Status::InvalidArgument(Where(origin, v) + ": unknown key '" + std::string(k.str()) +
+                                     "' in [" + section + "]");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const LinkConfig* StoreConfig::FindLink(const std::string& name) const {
+  for (const auto& l : links)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+StoreConfig DefaultStoreConfig() {
+  StoreConfig c;
+  c.links.push_back(LinkConfig{});
+  return c;
+}
+
+Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream m;
+    m << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+      << e.description();
+    return Status::InvalidArgument(m.str());
+  }
+  StoreConfig c;
+  TROVE_RETURN_IF_ERROR(CheckKeys(root, origin, {"storage", "link"}, "top level"));
+  if (auto* st = root["storage"].as_table()) {
+    TROVE_RETURN_IF_ERROR(CheckKeys(*st, origin,
+                                    {"primary", "spool", "catalog", "checkpoint_bytes",
+                                     "probe_interval"},
+                                    "storage"));
+    TROVE_RETURN_IF_ERROR(Get(*st, origin, "primary", &c.storage.primary));
+    TROVE_RETURN_IF_ERROR(Get(*st, origin, "spool", &c.storage.spool));
+    TROVE_RETURN_IF_ERROR(Get(*st, origin, "catalog", &c.storage.catalog));
+    TROVE_RETURN_IF_ERROR(Get(*st, origin, "checkpoint_bytes", &c.storage.checkpoint_bytes));
+    TROVE_RETURN_IF_ERROR(GetDuration(*st, origin, "probe_interval", &c.storage.probe_interval_ns));
+  }
+  if (auto* links = root["link"].as_array()) {
+    for (auto& node : *links) {
+      auto* t = node.as_table();
+      if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[link]] must be a table");
+      TROVE_RETURN_IF_ERROR(CheckKeys(*t, origin,
+                                      {"name", "location", "interface", "snaplen", "promiscuous",
+                                       "filter", "buffer_size", "nanosecond", "ring_size",
+                                       "segment_bytes", "segment_duration"},
+                                      "[link]"));
+      LinkConfig l;
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &l.name));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "location", &l.location));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "interface", &l.interface));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "snaplen", &l.snaplen));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "promiscuous", &l.promiscuous));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "filter", &l.filter));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "buffer_size", &l.buffer_bytes));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "nanosecond", &l.nanosecond));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "ring_size", &l.ring_bytes));
+      TROVE_RETURN_IF_ERROR(Get(*t, origin, "segment_bytes", &l.segment.max_bytes));
+      TROVE_RETURN_IF_ERROR(GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
+      if (l.name.empty() || l.name.find_first_of("/ \t\n") != std::string::npos)
+        return Status::InvalidArgument(Where(origin, node) +
+                                       ": link name must be non-empty without '/' or spaces");
+      if (c.FindLink(l.name))
+        return Status::InvalidArgument(Where(origin, node) + ": duplicate link '" + l.name + "'");
+      if (l.ring_bytes < (1u << 20))
+        return Status::InvalidArgument(Where(origin, node) + ": ring_size must be at least 1MiB");
+      c.links.push_back(std::move(l));
+    }
+  }
+  if (c.links.empty()) return Status::InvalidArgument(origin + ": no [[link]] defined");
+  return c;
+}
+
+std::string SerializeStoreConfig(const StoreConfig& c) {
+  std::ostringstream o;
+  auto q = [](const std::string& s) {
+    std::ostringstream e;
+    e << toml::value<std::string>(s);
+    return e.str();
+  };
+  o << "# trove store configuration. Sizes accept suffixes (512M, 1G, 64MiB);\n"
+       "# durations accept 90s, 15m, 1h, 1d. See docs/CONFIG.md.\n\n"
+       "[storage]\n"
+       "# Where finished segments go (may be a network mount), relative to the store or absolute.\n"
+    << "primary = " << q(c.storage.primary) << "\n"
+    << "# Local fallback when the primary is unavailable or full; the mover drains it.\n"
+    << "spool = " << q(c.storage.spool) << "\n"
+    << "catalog = " << q(c.storage.catalog) << "\n"
+    << "# Bytes written between fsyncs; also the replay window kept in memory for failover.\n"
+    << "checkpoint_bytes = " << c.storage.checkpoint_bytes << "\n"
+    << "probe_interval = \"" << c.storage.probe_interval_ns / 1'000'000 << "ms\"\n";
+  for (const auto& l : c.links) {
+    o << "\n[[link]]\n"
+      << "name = " << q(l.name) << "\n"
+      << "location = " << q(l.location) << "\n"
+      << "interface = " << q(l.interface) << "\n"
+      << "# Bytes kept per packet; 0 = full packets.\n"
+      << "snaplen = " << l.snaplen << "\n"
+      << "promiscuous = " << (l.promiscuous ? "true" : "false") << "\n"
+      << "# Capture filter in pcap-filter syntax; empty = everything.\n"
+      << "filter = " << q(l.filter) << "\n"
+      << "buffer_size = " << l.buffer_bytes << "\n"
+      << "nanosecond = " << (l.nanosecond ? "true" : "false") << "\n"
+      << "ring_size = " << l.ring_bytes << "\n"
+      << "# Rotation: by size (bytes, 0 = off) and/or by aligned time windows (0 = off).\n"
+      << "segment_bytes = " << l.segment.max_bytes << "\n"
+      << "segment_duration = \"" << l.segment.max_duration_ns / 1'000'000'000 << "s\"\n";
+  }
+  return o.str();
+}
+
+}  // namespace trove

@@ -1,0 +1,52 @@
+#pragma once
+// StoreConfig: the store's TOML configuration (STORE/trove.toml): the links
+// that feed it and where segments are stored. Parse errors name the file,
+// line and key. Values are plain data; copy freely.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace trove {
+
+struct SegmentPolicy {
+  uint64_t max_bytes = 512ull * 1000 * 1000;  // rotate before a file would exceed this; 0 = off
+  int64_t max_duration_ns = 0;                // rotate at aligned boundaries of this; 0 = off
+};
+
+struct LinkConfig {
+  std::string name = "default";
+  std::string location = "unspecified";
+  std::string interface = "any";   // live capture device
+  uint32_t snaplen = 64;           // 0 = full packets
+  bool promiscuous = true;
+  std::string filter;              // capture BPF (pcap-filter syntax)
+  uint64_t buffer_bytes = 64ull << 20;  // kernel capture buffer
+  bool nanosecond = true;          // ask the device for ns timestamps
+  uint64_t ring_bytes = 64ull << 20;    // capture -> writer ring
+  SegmentPolicy segment;
+};
+
+struct StorageConfig {
+  std::string primary = "segments";  // relative to the store dir, or absolute
+  std::string spool = "spool";       // local fallback
+  std::string catalog = "sqlite:catalog.db";
+  uint64_t checkpoint_bytes = 16ull << 20;  // fsync window: bytes kept for failover replay
+  int64_t probe_interval_ns = 2'000'000'000;  // primary availability probe
+};
+
+struct StoreConfig {
+  StorageConfig storage;
+  std::vector<LinkConfig> links;
+
+  const LinkConfig* FindLink(const std::string& name) const;
+};
+
+StoreConfig DefaultStoreConfig();
+Result<StoreConfig> ParseStoreConfig(const std::string& toml_text, const std::string& origin);
+std::string SerializeStoreConfig(const StoreConfig& c);
+
+}  // namespace trove

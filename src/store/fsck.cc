@@ -1,0 +1,221 @@
+#include "store/fsck.h"
+
+#include <map>
+#include <set>
+
+#include "segment/segment_recovery.h"
+#include "store/mover.h"
+#include "util/sha256.h"
+
+namespace trove {
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+void Walk(Fs& fs, const std::string& dir, std::vector<std::string>* out) {
+  auto names = fs.ListDir(dir);
+  if (!names.ok()) return;
+  for (const auto& n : *names) {
+    std::string p = JoinPath(dir, n);
+    auto st = fs.Stat(p);
+    if (!st.ok() || !st->exists) continue;
+    if (st->is_dir) Walk(fs, p, out);
+    else out->push_back(p);
+  }
+}
+
+// AREA/LINK/YYYY/MM/DD/NAME -> LINK
+std::string LinkOf(const std::string& area_dir, const std::string& path) {
+  std::string rel = path.substr(area_dir.size());
+  while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
+  return rel.substr(0, rel.find('/'));
+}
+
+std::string StemOf(const std::string& path) {
+  std::string b = BaseName(path);
+  size_t p = b.find(kSegmentSuffix);
+  return p == std::string::npos ? b : b.substr(0, p);
+}
+
+}  // namespace
+
+Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
+  FsckReport rep;
+  Fs& fs = store.fs();
+  if (opts.rebuild_catalog && !opts.dry_run) {
+    std::string backup;
+    TROVE_RETURN_IF_ERROR(store.ResetCatalog(&backup));
+    rep.removed.push_back("old catalogue kept as " + backup);
+  }
+  Catalog& cat = store.catalog();
+
+  // 1. What is on disk.
+  struct OnDisk {
+    std::string path;
+    StorageArea area;
+  };
+  std::vector<OnDisk> complete, partial, moving;
+  std::map<std::string, std::vector<OnDisk>> by_name;
+  std::map<std::string, std::unique_ptr<LinkLock>> locks;
+  std::set<std::string> busy_links;
+  for (StorageArea area : {StorageArea::kPrimary, StorageArea::kSpool}) {
+    std::vector<std::string> files;
+    const std::string dir = store.AreaDir(area);
+    Walk(fs, dir, &files);
+    for (auto& f : files) {
+      if (EndsWith(f, std::string(kSegmentSuffix) + kPartialSuffix)) {
+        partial.push_back({f, area});
+      } else if (EndsWith(f, std::string(kSegmentSuffix) + kMovingSuffix)) {
+        moving.push_back({f, area});
+      } else if (EndsWith(f, kSegmentSuffix)) {
+        complete.push_back({f, area});
+        by_name[StemOf(f)].push_back({f, area});
+      }
+    }
+  }
+  rep.files = complete.size();
+
+  // Files of a link some process is writing are that process's business.
+  auto busy = [&](const OnDisk& f) {
+    const std::string link = LinkOf(store.AreaDir(f.area), f.path);
+    if (!locks.count(link) && !busy_links.count(link)) {
+      auto l = store.LockLink(link);
+      if (l.ok()) locks[link] = std::move(l).value();
+      else busy_links.insert(link);
+    }
+    return busy_links.count(link) > 0;
+  };
+
+  // 2. Partials: salvage those of links nobody is writing.
+  for (const auto& p : partial) {
+    rep.partials.push_back(p.path);
+    if (busy(p)) {
+      rep.busy.push_back(p.path);
+      continue;
+    }
+    if (opts.dry_run) {
+      rep.problems.push_back("partial segment " + p.path + " needs salvage");
+      continue;
+    }
+    // A stranded prefix must be cut at its durable length, not salvaged whole.
+    bool stranded = false;
+    if (auto sl = cat.ListStranded(); sl.ok())
+      for (const auto& s : *sl)
+        if (s.path == p.path) stranded = true;
+    if (stranded) continue;  // handled by FinishStranded below
+    auto r = SalvagePartial(fs, cat, p.path, UINT64_MAX, p.area);
+    if (!r.ok()) {
+      rep.problems.push_back(r.status().message());
+    } else if (r->has_value()) {
+      rep.salvaged.push_back((*r)->name);
+      by_name[(*r)->name].push_back({(*r)->path, p.area});
+    } else {
+      rep.removed.push_back(p.path + " (no complete packet)");
+    }
+  }
+  if (!opts.dry_run) {
+    auto fin = FinishStranded(fs, cat);
+    if (!fin.ok()) rep.problems.push_back(fin.status().message());
+  }
+  if (auto sl = cat.ListStranded(); sl.ok())
+    for (const auto& s : *sl) rep.stranded.push_back(s.path + " (unreachable; " +
+                                                     std::to_string(s.durable_bytes) + " bytes)");
+
+  // 3. Catalogued segments against their files.
+  SegmentQuery all;
+  auto list = cat.ListSegments(all);
+  if (!list.ok()) return list.status();
+  std::set<std::string> catalogued;
+  for (auto& s : *list) {
+    catalogued.insert(s.name);
+    if (s.state == SegmentState::kExpired) continue;
+    auto st = fs.Stat(s.path);
+    bool here = st.ok() && st->exists;
+    // An interrupted move: the catalogue points at one copy, the other exists.
+    for (const auto& other : by_name[s.name]) {
+      if (other.path == s.path) continue;
+      auto sha = Sha256File(other.path);
+      bool same = sha.ok() && *sha == s.sha256;
+      if (!same) {
+        rep.problems.push_back("duplicate segment name " + s.name + " at " + other.path +
+                               " with different content");
+        continue;
+      }
+      if (opts.dry_run) {
+        rep.problems.push_back("second copy of " + s.name + " at " + other.path);
+        continue;
+      }
+      if (other.area == StorageArea::kPrimary && s.area == StorageArea::kSpool) {
+        // Move finished but not recorded: adopt the primary copy.
+        Status u = cat.UpdateLocation(s.id, StorageArea::kPrimary, other.path);
+        if (u.ok()) {
+          rep.relocated.push_back(s.name);
+          if (here) (void)fs.Remove(s.path);
+          s.path = other.path;
+          s.area = StorageArea::kPrimary;
+          here = true;
+        }
+      } else if (here) {
+        (void)fs.Remove(other.path);
+        rep.removed.push_back(other.path + " (duplicate of catalogued copy)");
+      }
+    }
+    if (!here) {
+      rep.missing.push_back(s.name + " (" + s.path + ")");
+      if (!opts.dry_run && s.state != SegmentState::kMissing)
+        (void)cat.UpdateState(s.id, SegmentState::kMissing);
+      continue;
+    }
+    if (s.state == SegmentState::kMissing && !opts.dry_run) {
+      // It came back (e.g. a remounted primary); verified below.
+      (void)cat.UpdateState(s.id, SegmentState::kStored);
+    }
+    ++rep.checked;
+    if (st.ok() && st->exists && st->size != s.file_bytes) {
+      rep.corrupt.push_back(s.name + ": size " + std::to_string(st->size) + ", catalogue says " +
+                            std::to_string(s.file_bytes));
+      continue;
+    }
+    if (opts.verify_hashes) {
+      auto sha = Sha256File(s.path);
+      if (!sha.ok()) rep.corrupt.push_back(s.name + ": " + sha.status().message());
+      else if (*sha != s.sha256)
+        rep.corrupt.push_back(s.name + ": SHA-256 " + *sha + ", catalogue says " + s.sha256);
+    }
+  }
+
+  // 4. Complete files the catalogue does not know.
+  for (const auto& f : complete) {
+    const std::string name = StemOf(f.path);
+    if (catalogued.count(name)) continue;
+    if (busy(f)) {
+      rep.busy.push_back(f.path);
+      continue;
+    }
+    if (opts.dry_run) {
+      rep.problems.push_back("segment file not in the catalogue: " + f.path);
+      continue;
+    }
+    auto r = AdoptSegment(cat, f.path, f.area);
+    if (r.ok()) {
+      rep.adopted.push_back(r->name);
+      catalogued.insert(name);
+    } else {
+      rep.problems.push_back(r.status().message());
+    }
+  }
+
+  // 5. Copies left by an interrupted mover (the source is still catalogued).
+  for (const auto& m : moving) {
+    if (opts.dry_run) {
+      rep.problems.push_back("interrupted mover copy " + m.path);
+      continue;
+    }
+    if (fs.Remove(m.path).ok()) rep.removed.push_back(m.path + " (interrupted move)");
+  }
+  return rep;
+}
+
+}  // namespace trove

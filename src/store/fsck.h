@@ -1,0 +1,44 @@
+#pragma once
+// Fsck: proves (and, unless dry_run, restores) the store invariants:
+//   - every catalogued segment's file exists, has the recorded size and
+//     SHA-256 (missing files are marked missing, never silently dropped);
+//   - no complete segment file is unknown to the catalogue (adopted);
+//   - partial files are salvaged up to their last complete record (only
+//     for links no running process holds);
+//   - stranded failover prefixes and interrupted mover copies are finished.
+// With rebuild_catalog the catalogue is rebuilt from the self-describing
+// segment files alone (the old one is kept as catalog.db.bak-TIME).
+
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "util/progress.h"
+
+namespace trove {
+
+struct FsckOptions {
+  bool dry_run = false;
+  bool rebuild_catalog = false;
+  bool verify_hashes = true;
+};
+
+struct FsckReport {
+  uint64_t checked = 0;                  // catalogued segments verified
+  uint64_t files = 0;                    // segment files found on disk
+  std::vector<std::string> salvaged;     // partial -> published segment
+  std::vector<std::string> removed;      // empty partials, stale copies
+  std::vector<std::string> adopted;      // complete files added to the catalogue
+  std::vector<std::string> relocated;    // catalogue path fixed (interrupted move)
+  std::vector<std::string> missing;      // catalogued, file gone
+  std::vector<std::string> corrupt;      // size or hash differs / unreadable
+  std::vector<std::string> busy;         // partials of links in use
+  std::vector<std::string> stranded;     // failover prefixes still unreachable
+  std::vector<std::string> partials;     // partial files found (before repair)
+  std::vector<std::string> problems;     // human-readable, one per issue left
+  bool consistent() const { return missing.empty() && corrupt.empty() && problems.empty(); }
+};
+
+Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts);
+
+}  // namespace trove

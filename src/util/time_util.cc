@@ -1,0 +1,219 @@
+#include "util/time_util.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace trove {
+namespace {
+
+constexpr int64_t kNsPerSec = 1'000'000'000;
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Parses "[.fraction]" into ns; advances pos.
+bool ParseFraction(std::string_view s, size_t* pos, int64_t* ns) {
+  *ns = 0;
+  if (*pos >= s.size() || s[*pos] != '.') return true;
+  ++*pos;
+  int digits = 0;
+  int64_t v = 0;
+  while (*pos < s.size() && std::isdigit(static_cast<unsigned char>(s[*pos]))) {
+    if (digits < 9) {
+      v = v * 10 + (s[*pos] - '0');
+      ++digits;
+    }
+    ++*pos;
+  }
+  if (digits == 0) return false;
+  while (digits++ < 9) v *= 10;
+  *ns = v;
+  return true;
+}
+
+Result<int64_t> ParseRfc3339(std::string_view s) {
+  auto bad = [&]() {
+    return Status::InvalidArgument("cannot parse time '" + std::string(s) +
+                                   "': expected RFC 3339 (2026-11-22T07:00:00Z), epoch "
+                                   "seconds, or a relative form like '15m ago'");
+  };
+  if (s.size() < 19) return bad();
+  int64_t Y, Mo, D, h, mi, sec;
+  if (!ParseInt(s.substr(0, 4), &Y) || s[4] != '-' || !ParseInt(s.substr(5, 2), &Mo) ||
+      s[7] != '-' || !ParseInt(s.substr(8, 2), &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !ParseInt(s.substr(11, 2), &h) || s[13] != ':' || !ParseInt(s.substr(14, 2), &mi) ||
+      s[16] != ':' || !ParseInt(s.substr(17, 2), &sec))
+    return bad();
+  if (Mo < 1 || Mo > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  size_t pos = 19;
+  int64_t frac = 0;
+  if (!ParseFraction(s, &pos, &frac)) return bad();
+  int64_t offset_s = 0;
+  if (pos < s.size()) {
+    char c = s[pos];
+    if (c == 'Z' || c == 'z') {
+      ++pos;
+    } else if (c == '+' || c == '-') {
+      int64_t oh, om;
+      if (s.size() < pos + 6 || !ParseInt(s.substr(pos + 1, 2), &oh) || s[pos + 3] != ':' ||
+          !ParseInt(s.substr(pos + 4, 2), &om))
+        return bad();
+      offset_s = (oh * 3600 + om * 60) * (c == '+' ? 1 : -1);
+      pos += 6;
+    } else {
+      return bad();
+    }
+  }
+  if (pos != s.size()) return bad();
+  int64_t days = DaysFromCivil(Y, static_cast<unsigned>(Mo), static_cast<unsigned>(D));
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+  return secs * kNsPerSec + frac;
+}
+
+}  // namespace
+
+int64_t WallClockNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
+}
+
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
+}
+
+Result<int64_t> ParseDuration(std::string_view s) {
+  auto bad = Status::InvalidArgument("cannot parse duration '" + std::string(s) +
+                                     "': expected e.g. 90, 90s, 500ms, 15m, 2h, 1d, 1w");
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  if (i == 0) return bad;
+  double v = 0;
+  auto r = std::from_chars(s.data(), s.data() + i, v);
+  if (r.ec != std::errc() || r.ptr != s.data() + i || v < 0) return bad;
+  std::string_view unit = s.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  double mult;
+  if (unit.empty() || unit == "s" || unit == "sec" || unit == "secs") mult = 1;
+  else if (unit == "ms") mult = 1e-3;
+  else if (unit == "us") mult = 1e-6;
+  else if (unit == "ns") mult = 1e-9;
+  else if (unit == "m" || unit == "min" || unit == "mins") mult = 60;
+  else if (unit == "h" || unit == "hour" || unit == "hours") mult = 3600;
+  else if (unit == "d" || unit == "day" || unit == "days") mult = 86400;
+  else if (unit == "w" || unit == "week" || unit == "weeks") mult = 7 * 86400;
+  else return bad;
+  return static_cast<int64_t>(std::llround(v * mult * 1e9));
+}
+
+Result<int64_t> ParseTime(std::string_view s, int64_t now_ns) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  if (s == "now") return now_ns;
+  constexpr std::string_view kAgo = " ago";
+  if (s.size() > kAgo.size() && s.substr(s.size() - kAgo.size()) == kAgo) {
+    auto d = ParseDuration(s.substr(0, s.size() - kAgo.size()));
+    if (!d.ok()) return d.status();
+    return now_ns - *d;
+  }
+  // Epoch seconds, optionally fractional.
+  bool numeric = !s.empty();
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') numeric = false;
+  if (numeric) {
+    size_t dot = s.find('.');
+    int64_t secs;
+    if (!ParseInt(s.substr(0, dot), &secs))
+      return Status::InvalidArgument("cannot parse time '" + std::string(s) + "'");
+    int64_t frac = 0;
+    if (dot != std::string_view::npos) {
+      size_t pos = dot;
+      if (!ParseFraction(s, &pos, &frac) || pos != s.size())
+        return Status::InvalidArgument("cannot parse time '" + std::string(s) + "'");
+    }
+    return secs * kNsPerSec + frac;
+  }
+  return ParseRfc3339(s);
+}
+
+std::string FormatRfc3339(int64_t ns) {
+  int64_t secs = ns / kNsPerSec;
+  int64_t frac = ns % kNsPerSec;
+  if (frac < 0) {
+    frac += kNsPerSec;
+    --secs;
+  }
+  time_t t = static_cast<time_t>(secs);
+  tm tmv;
+  gmtime_r(&t, &tmv);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tmv.tm_year + 1900,
+                tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec,
+                static_cast<long long>(frac));
+  return buf;
+}
+
+std::string FormatCompact(int64_t ns) {
+  std::string r = FormatRfc3339(ns);  // 2026-11-22T07:15:04.123456789Z
+  std::string out;
+  for (char c : r)
+    if (c != '-' && c != ':') out.push_back(c);
+  return out;
+}
+
+std::string FormatBytes(double b) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (b >= 1000 && u < 5) {
+    b /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", b, units[u]);
+  return buf;
+}
+
+Result<uint64_t> ParseSize(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  double v = 0;
+  auto r = std::from_chars(s.data(), s.data() + i, v);
+  if (i == 0 || r.ec != std::errc() || r.ptr != s.data() + i || v < 0)
+    return Status::InvalidArgument("cannot parse size '" + std::string(s) +
+                                   "': expected e.g. 1000000, 512M, 1G, 64KiB");
+  std::string u(s.substr(i));
+  for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  double m;
+  if (u.empty() || u == "B") m = 1;
+  else if (u == "K" || u == "KB") m = 1e3;
+  else if (u == "M" || u == "MB") m = 1e6;
+  else if (u == "G" || u == "GB") m = 1e9;
+  else if (u == "T" || u == "TB") m = 1e12;
+  else if (u == "KIB") m = 1024.0;
+  else if (u == "MIB") m = 1024.0 * 1024;
+  else if (u == "GIB") m = 1024.0 * 1024 * 1024;
+  else if (u == "TIB") m = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return Status::InvalidArgument("cannot parse size '" + std::string(s) + "': unknown unit");
+  return static_cast<uint64_t>(std::llround(v * m));
+}
+
+}  // namespace trove
