@@ -1,5 +1,6 @@
 #include "capture/live_source.h"
 
+#include <poll.h>
 #include <pcap/pcap.h>
 
 namespace trove {
@@ -29,6 +30,13 @@ Result<std::unique_ptr<LiveSource>> LiveSource::Open(const LiveOptions& o) {
   if (r > 0) s->warning_ = std::string(pcap_statustostr(r)) + ": " + pcap_geterr(p);
   if (s->nano_ && pcap_get_tstamp_precision(p) != PCAP_TSTAMP_PRECISION_NANO) s->nano_ = false;
   s->linktype_ = static_cast<uint16_t>(pcap_datalink(p));
+  s->poll_ms_ = o.poll_ms;
+  // Non-blocking reads plus our own poll(): with TPACKET_V3 a blocking read
+  // never returns while the link is idle (the kernel does not retire empty
+  // blocks), and the capture thread must notice stop requests.
+  if (pcap_setnonblock(p, 1, errbuf) != 0)
+    return Status::InvalidArgument("interface " + o.interface + ": " + errbuf);
+  s->fd_ = pcap_get_selectable_fd(p);
   if (!o.filter.empty()) {
     bpf_program prog;
     if (pcap_compile(p, &prog, o.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
@@ -49,6 +57,11 @@ PacketSource::ReadResult LiveSource::Read(PacketRef* out) {
   pcap_pkthdr* h;
   const u_char* data;
   int r = pcap_next_ex(pcap_, &h, &data);
+  if (r == 0 && fd_ >= 0) {
+    pollfd pfd{fd_, POLLIN, 0};
+    ::poll(&pfd, 1, poll_ms_);
+    r = pcap_next_ex(pcap_, &h, &data);
+  }
   if (r == 1) {
     int64_t frac = h->ts.tv_usec;
     out->ts_ns = static_cast<int64_t>(h->ts.tv_sec) * 1'000'000'000 + (nano_ ? frac : frac * 1000);

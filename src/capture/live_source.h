@@ -49,6 +49,8 @@ class LiveSource final : public PacketSource {
   Status error_;
   uint16_t linktype_ = 0;
   bool nano_ = false;
+  int fd_ = -1;
+  int poll_ms_ = 100;
   std::string warning_;
 };
 
