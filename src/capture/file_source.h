@@ -37,7 +37,6 @@ class FileSource final : public PacketSource {
   Status error_;
   uint64_t offset_ = 0, total_ = 0;
   uint16_t linktype_ = 0;
-  const char* format_ = "";
 };
 
 // Identifies a trace by its first four bytes: "pcap", "pcap-ns",

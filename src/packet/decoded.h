@@ -25,35 +25,35 @@ enum class DecodeStop : uint8_t {
 
 struct DecodedPacket {
   // Layer 2
-  uint16_t l2_off = 0;        // start of the link header (always 0 today)
-  uint16_t l3_off = 0;        // start of the network header
-  uint16_t ethertype = 0;     // after VLAN/QinQ/MPLS stripping (0 if none)
-  uint8_t vlan_depth = 0;     // number of 802.1Q/802.1ad tags seen
-  uint8_t mpls_depth = 0;     // number of MPLS labels seen
-  uint16_t vlan_id = 0;       // outermost VLAN id, 0 if untagged
+  uint16_t l2_off = 0;     // start of the link header (always 0 today)
+  uint16_t l3_off = 0;     // start of the network header
+  uint16_t ethertype = 0;  // after VLAN/QinQ/MPLS stripping (0 if none; see decoder.h)
+  uint8_t vlan_depth = 0;  // number of 802.1Q/802.1ad tags seen
+  uint8_t mpls_depth = 0;  // number of MPLS labels seen
+  uint16_t vlan_id = 0;    // outermost VLAN id, 0 if untagged
 
   // Layer 3
   L3 l3 = L3::kNone;
-  uint8_t addr_len = 0;       // 4 or 16 when l3 is IPv4/IPv6
-  uint16_t src_off = 0;       // offset of the source address
-  uint16_t dst_off = 0;       // offset of the destination address
-  uint8_t ip_proto = 0;       // final protocol after IPv6 extension headers
-  uint8_t ttl = 0;            // TTL / hop limit
-  bool is_fragment = false;   // MF set or offset != 0
-  bool first_fragment = false;// fragment offset == 0
-  uint32_t frag_id = 0;       // IPv4 id (16 bits) or IPv6 fragment id
-  uint16_t l4_off = 0;        // start of the transport header (0 if none)
+  uint8_t addr_len = 0;         // 4 or 16 when l3 is IPv4/IPv6
+  uint16_t src_off = 0;         // offset of the source address
+  uint16_t dst_off = 0;         // offset of the destination address
+  uint8_t ip_proto = 0;         // final protocol after IPv6 extension headers
+  uint8_t ttl = 0;              // TTL / hop limit
+  bool is_fragment = false;     // MF set or offset != 0
+  bool first_fragment = false;  // is_fragment and fragment offset == 0
+  uint32_t frag_id = 0;         // IPv4 id (16 bits) or IPv6 fragment id
+  uint16_t l4_off = 0;          // start of the transport header (0 if none)
 
   // Layer 4
-  uint16_t sport = 0;         // TCP/UDP ports (host order)
+  uint16_t sport = 0;  // TCP/UDP ports (host order)
   uint16_t dport = 0;
-  uint8_t tcp_flags = 0;      // FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10
+  uint8_t tcp_flags = 0;  // FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
-  uint16_t icmp_id = 0;       // echo identifier where the type has one
-  uint16_t payload_off = 0;   // first byte after the transport header
-  uint32_t payload_len = 0;   // captured payload bytes at payload_off, up to the
-                              // IP datagram end (never link padding)
+  uint16_t icmp_id = 0;      // echo identifier where the type has one
+  uint16_t payload_off = 0;  // first byte after the transport header
+  uint32_t payload_len = 0;  // captured payload bytes at payload_off, up to the
+                             // IP datagram end (never link padding)
 
   DecodeStop stop = DecodeStop::kNone;
 

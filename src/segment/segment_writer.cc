@@ -193,6 +193,7 @@ bool SegmentWriter::FlushWrites() {
   }
   s.sha.Update(s.unsynced.data() + s.written, n);
   s.written += n;
+  s.file->StartWriteback();
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace trove {
@@ -37,12 +38,20 @@ class PosixWritableFile final : public WritableFile {
     if (::fdatasync(fd_) != 0) return Status::FromErrno(errno, "fsync " + path_);
     return Status::Ok();
   }
+  void StartWriteback() override {
+    if (size_ > wb_start_) {
+      ::sync_file_range(fd_, static_cast<off_t>(wb_start_), static_cast<off_t>(size_ - wb_start_),
+                        SYNC_FILE_RANGE_WRITE);
+      wb_start_ = size_;
+    }
+  }
   Status Truncate(uint64_t size) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
       return Status::FromErrno(errno, "truncating " + path_);
     if (::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0)
       return Status::FromErrno(errno, "seeking " + path_);
     size_ = size;
+    wb_start_ = std::min(wb_start_, size);
     return Status::Ok();
   }
   Status Close() override {
@@ -61,6 +70,7 @@ class PosixWritableFile final : public WritableFile {
   int fd_;
   uint64_t dev_;
   uint64_t size_ = 0;
+  uint64_t wb_start_ = 0;
 };
 
 class PosixFs final : public Fs {

@@ -20,6 +20,10 @@ class WritableFile {
   virtual ~WritableFile() = default;
   virtual Status Append(const void* data, size_t len) = 0;  // all or error
   virtual Status Sync() = 0;                                 // fdatasync
+  // Asks the kernel to start writing back everything appended so far
+  // without waiting (write-behind), so the next Sync() has little left to
+  // do. Best effort; never fails.
+  virtual void StartWriteback() {}
   virtual Status Truncate(uint64_t size) = 0;                // also moves the append position
   virtual Status Close() = 0;
   virtual uint64_t Size() const = 0;                         // bytes appended so far
