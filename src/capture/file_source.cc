@@ -49,6 +49,8 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   s->path_ = path;
   s->pcap_ = p;
   s->linktype_ = static_cast<uint16_t>(pcap_datalink(p));
+  s->pcapng_ = *fmt == "pcapng";
+  s->snapshot_ = static_cast<uint32_t>(pcap_snapshot(p));
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) s->total_ = static_cast<uint64_t>(st.st_size);
   long pos = std::ftell(pcap_file(p));
@@ -70,8 +72,15 @@ PacketSource::ReadResult FileSource::Read(PacketRef* out) {
     out->wirelen = h->len;
     out->linktype = linktype_;
     out->data = data;
-    long pos = std::ftell(pcap_file(pcap_));
-    if (pos > 0) offset_ = static_cast<uint64_t>(pos);
+    // Classic pcap records are 16 bytes + caplen on disk unless libpcap cut
+    // an oversized record to the snapshot length; only then (and for pcapng,
+    // whose blocks carry options) ask stdio, which costs an lseek syscall.
+    if (!pcapng_ && h->caplen < snapshot_) {
+      offset_ += 16 + h->caplen;
+    } else {
+      long pos = std::ftell(pcap_file(pcap_));
+      if (pos > 0) offset_ = static_cast<uint64_t>(pos);
+    }
     return ReadResult::kPacket;
   }
   if (r == PCAP_ERROR_BREAK) return ReadResult::kEnd;

@@ -37,6 +37,8 @@ class FileSource final : public PacketSource {
   Status error_;
   uint64_t offset_ = 0, total_ = 0;
   uint16_t linktype_ = 0;
+  bool pcapng_ = false;
+  uint32_t snapshot_ = 0;
 };
 
 // Identifies a trace by its first four bytes: "pcap", "pcap-ns",
