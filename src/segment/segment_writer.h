@@ -17,7 +17,7 @@
 // as stranded for the mover) and the kept bytes are re-appended to a new
 // segment in the spool: no packet is lost and none is stored twice. When
 // both areas fail (disk full), packets are counted as store drops and an
-// ALARM is printed; the writer retries every probe interval.
+// ALARM is printed; the writer retries opening a segment every second.
 //
 // Later stages plug in through SegmentObserver (indexing, derived levels).
 // Owned and called by the writer thread only.

@@ -41,12 +41,6 @@ void StorageRouter::MarkPrimaryFailed(int64_t now_ns) {
   failed_until_ns_ = now_ns + interval_ns_;
 }
 
-bool StorageRouter::MayRetry(StorageArea a, int64_t now_ns, uint64_t min_free_bytes) {
-  if (a == StorageArea::kPrimary && !PrimaryUsable(now_ns)) return false;
-  auto free = fs_.FreeBytes(Dir(a));
-  return free.ok() && *free >= min_free_bytes;
-}
-
 std::string StorageRouter::SegmentDir(StorageArea a, const std::string& link,
                                       int64_t first_ts_ns) const {
   time_t t = static_cast<time_t>(first_ts_ns / 1'000'000'000);

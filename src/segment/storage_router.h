@@ -33,8 +33,6 @@ class StorageRouter {
   // A write to the primary failed: treat it as unusable until a probe after
   // the retry interval succeeds.
   void MarkPrimaryFailed(int64_t now_ns);
-  // Both areas failed (e.g. ENOSPC): retry no sooner than the interval.
-  bool MayRetry(StorageArea a, int64_t now_ns, uint64_t min_free_bytes);
 
   const std::string& Dir(StorageArea a) const {
     return a == StorageArea::kPrimary ? primary_ : spool_;

@@ -1,5 +1,6 @@
 #include "store/config.h"
 
+#include <limits>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -18,27 +19,34 @@ template <class T>
 Status Get(const toml::table& t, const std::string& origin, const char* key, T* out) {
   const toml::node* n = t.get(key);
   if (!n) return Status::Ok();
+  // value_exact: toml++'s value<T>() would silently turn true into 1 and 1 into true.
   if constexpr (std::is_same_v<T, bool>) {
-    if (auto v = n->value<bool>()) {
+    if (auto v = n->value_exact<bool>()) {
       *out = *v;
       return Status::Ok();
     }
     return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be true or false");
   } else if constexpr (std::is_same_v<T, std::string>) {
-    if (auto v = n->value<std::string>()) {
+    if (auto v = n->value_exact<std::string>()) {
       *out = *v;
       return Status::Ok();
     }
     return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be a string");
   } else {
-    if (auto v = n->value<int64_t>()) {
+    auto too_big = [&]() {
+      return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be at most " +
+                                     std::to_string(std::numeric_limits<T>::max()));
+    };
+    if (auto v = n->value_exact<int64_t>()) {
       if (*v < 0) return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
+      if (static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) return too_big();
       *out = static_cast<T>(*v);
       return Status::Ok();
     }
-    if (auto v = n->value<std::string>()) {
+    if (auto v = n->value_exact<std::string>()) {
       auto sz = ParseSize(*v);
       if (!sz.ok()) return sz.status().Annotate(Where(origin, *n) + ": '" + key + "'");
+      if (*sz > std::numeric_limits<T>::max()) return too_big();
       *out = static_cast<T>(*sz);
       return Status::Ok();
     }
@@ -49,11 +57,14 @@ Status Get(const toml::table& t, const std::string& origin, const char* key, T* 
 Status GetDuration(const toml::table& t, const std::string& origin, const char* key, int64_t* out) {
   const toml::node* n = t.get(key);
   if (!n) return Status::Ok();
-  if (auto v = n->value<int64_t>()) {
+  if (auto v = n->value_exact<int64_t>()) {  // seconds
+    if (*v < 0 || *v > std::numeric_limits<int64_t>::max() / 1'000'000'000)
+      return Status::InvalidArgument(Where(origin, *n) + ": '" + key +
+                                     "' must be between 0 and 9223372036 seconds");
     *out = *v * 1'000'000'000;
     return Status::Ok();
   }
-  if (auto v = n->value<std::string>()) {
+  if (auto v = n->value_exact<std::string>()) {
     auto d = ParseDuration(*v);
     if (!d.ok()) return d.status().Annotate(Where(origin, *n) + ": '" + key + "'");
     *out = *d;
@@ -101,6 +112,11 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
   }
   StoreConfig c;
   TROVE_RETURN_IF_ERROR(CheckKeys(root, origin, {"storage", "link"}, "top level"));
+  if (auto* n = root.get("storage"); n && !n->is_table())
+    return Status::InvalidArgument(Where(origin, *n) + ": 'storage' must be a [storage] table");
+  if (auto* n = root.get("link"); n && !n->is_array())
+    return Status::InvalidArgument(Where(origin, *n) +
+                                   ": links must be an array of tables, written [[link]]");
   if (auto* st = root["storage"].as_table()) {
     TROVE_RETURN_IF_ERROR(CheckKeys(*st, origin,
                                     {"primary", "spool", "catalog", "checkpoint_bytes",
@@ -147,6 +163,15 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
   return c;
 }
 
+// The largest unit that represents ns exactly, so parsing gives it back.
+static std::string DurationString(int64_t ns) {
+  for (auto [div, unit] : {std::pair<int64_t, const char*>{1'000'000'000, "s"},
+                           {1'000'000, "ms"},
+                           {1'000, "us"}})
+    if (ns % div == 0) return "\"" + std::to_string(ns / div) + unit + "\"";
+  return "\"" + std::to_string(ns) + "ns\"";
+}
+
 std::string SerializeStoreConfig(const StoreConfig& c) {
   std::ostringstream o;
   auto q = [](const std::string& s) {
@@ -164,7 +189,7 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
     << "catalog = " << q(c.storage.catalog) << "\n"
     << "# Bytes written between fsyncs; also the replay window kept in memory for failover.\n"
     << "checkpoint_bytes = " << c.storage.checkpoint_bytes << "\n"
-    << "probe_interval = \"" << c.storage.probe_interval_ns / 1'000'000 << "ms\"\n";
+    << "probe_interval = " << DurationString(c.storage.probe_interval_ns) << "\n";
   for (const auto& l : c.links) {
     o << "\n[[link]]\n"
       << "name = " << q(l.name) << "\n"
@@ -180,7 +205,7 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
       << "ring_size = " << l.ring_bytes << "\n"
       << "# Rotation: by size (bytes, 0 = off) and/or by aligned time windows (0 = off).\n"
       << "segment_bytes = " << l.segment.max_bytes << "\n"
-      << "segment_duration = \"" << l.segment.max_duration_ns / 1'000'000'000 << "s\"\n";
+      << "segment_duration = " << DurationString(l.segment.max_duration_ns) << "\n";
   }
   return o.str();
 }

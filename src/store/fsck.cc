@@ -45,9 +45,18 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
   FsckReport rep;
   Fs& fs = store.fs();
   if (opts.rebuild_catalog && !opts.dry_run) {
+    // Stranded failover prefixes are not self-describing (their durable
+    // length is only in the catalogue): carry them over, or the partial
+    // would be salvaged whole and duplicate packets already in the spool.
+    std::vector<StrandedPartial> stranded;
+    if (auto sl = store.catalog().ListStranded(); sl.ok()) stranded = std::move(sl).value();
     std::string backup;
     TROVE_RETURN_IF_ERROR(store.ResetCatalog(&backup));
     rep.removed.push_back("old catalogue kept as " + backup);
+    for (auto& sp : stranded) {
+      Status s = store.catalog().AddStranded(&sp);
+      if (!s.ok()) rep.problems.push_back("stranded prefix " + sp.path + ": " + s.message());
+    }
   }
   Catalog& cat = store.catalog();
 
@@ -134,8 +143,9 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     auto st = fs.Stat(s.path);
     bool here = st.ok() && st->exists;
     // An interrupted move: the catalogue points at one copy, the other exists.
+    const std::string catalogued_path = s.path;  // s.path changes if relocated below
     for (const auto& other : by_name[s.name]) {
-      if (other.path == s.path) continue;
+      if (other.path == s.path || other.path == catalogued_path) continue;
       auto sha = Sha256File(other.path);
       bool same = sha.ok() && *sha == s.sha256;
       if (!same) {

@@ -191,10 +191,13 @@ Status WriteFileAtomic(Fs& fs, const std::string& path, const std::string& conte
   fs.Remove(tmp);  // leftover from a crash; ignore errors
   auto f = fs.NewWritableFile(tmp);
   if (!f.ok()) return f.status();
-  TROVE_RETURN_IF_ERROR((*f)->Append(content.data(), content.size()));
-  TROVE_RETURN_IF_ERROR((*f)->Sync());
-  TROVE_RETURN_IF_ERROR((*f)->Close());
-  return fs.RenameDurable(tmp, path);
+  Status st = (*f)->Append(content.data(), content.size());
+  if (st.ok()) st = (*f)->Sync();
+  Status cs = (*f)->Close();
+  if (st.ok()) st = cs;
+  if (st.ok()) st = fs.RenameDurable(tmp, path);
+  if (!st.ok()) (void)fs.Remove(tmp);  // do not leave a partial file taking space
+  return st;
 }
 
 Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {

@@ -12,6 +12,8 @@ Status Status::FromErrno(int err, const std::string& what) {
       return Status(Code::kNoSpace, std::move(m), err);
     case ENOENT:
       return Status(Code::kNotFound, std::move(m), err);
+    case EEXIST:
+      return Status(Code::kAlreadyExists, std::move(m), err);
     case ENODEV:
     case ENOTCONN:
     case ESTALE:

@@ -38,8 +38,9 @@ class Status {
   }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
-  // From an errno value: ENOSPC/EDQUOT become kNoSpace; ENOENT, ENODEV,
-  // ENOTCONN, ESTALE, EIO become kUnavailable-ish kIoError with errno kept.
+  // From an errno value (kept in sys_errno()): ENOSPC/EDQUOT -> kNoSpace,
+  // ENOENT -> kNotFound, EEXIST -> kAlreadyExists, ENODEV/ENOTCONN/ESTALE/
+  // ENXIO -> kUnavailable, anything else (EIO...) -> kIoError.
   static Status FromErrno(int err, const std::string& what);
 
   bool ok() const { return code_ == Code::kOk; }

@@ -17,6 +17,30 @@ bool ParseInt(std::string_view s, int64_t* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// Fixed-width date/time fields: digits only (from_chars would take "-1").
+bool ParseDigits(std::string_view s, int64_t* out) {
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return ParseInt(s, out);
+}
+
+// secs * 1e9 + frac (0 <= frac < 1e9) without overflow; false if the
+// result does not fit int64 nanoseconds.
+bool CombineNs(int64_t secs, int64_t frac, int64_t* out) {
+  if (secs < 0 && frac > 0) {  // keep the intermediate product in range
+    ++secs;
+    frac -= kNsPerSec;
+  }
+  int64_t ns;
+  return !__builtin_mul_overflow(secs, kNsPerSec, &ns) && !__builtin_add_overflow(ns, frac, out);
+}
+
+bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int64_t DaysInMonth(int64_t y, int64_t m) {
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
 // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -55,12 +79,14 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
   };
   if (s.size() < 19) return bad();
   int64_t Y, Mo, D, h, mi, sec;
-  if (!ParseInt(s.substr(0, 4), &Y) || s[4] != '-' || !ParseInt(s.substr(5, 2), &Mo) ||
-      s[7] != '-' || !ParseInt(s.substr(8, 2), &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !ParseInt(s.substr(11, 2), &h) || s[13] != ':' || !ParseInt(s.substr(14, 2), &mi) ||
-      s[16] != ':' || !ParseInt(s.substr(17, 2), &sec))
+  if (!ParseDigits(s.substr(0, 4), &Y) || s[4] != '-' || !ParseDigits(s.substr(5, 2), &Mo) ||
+      s[7] != '-' || !ParseDigits(s.substr(8, 2), &D) ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !ParseDigits(s.substr(11, 2), &h) ||
+      s[13] != ':' || !ParseDigits(s.substr(14, 2), &mi) || s[16] != ':' ||
+      !ParseDigits(s.substr(17, 2), &sec))
     return bad();
-  if (Mo < 1 || Mo > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  if (Mo < 1 || Mo > 12 || D < 1 || D > DaysInMonth(Y, Mo) || h > 23 || mi > 59 || sec > 60)
+    return bad();
   size_t pos = 19;
   int64_t frac = 0;
   if (!ParseFraction(s, &pos, &frac)) return bad();
@@ -71,8 +97,8 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
       ++pos;
     } else if (c == '+' || c == '-') {
       int64_t oh, om;
-      if (s.size() < pos + 6 || !ParseInt(s.substr(pos + 1, 2), &oh) || s[pos + 3] != ':' ||
-          !ParseInt(s.substr(pos + 4, 2), &om))
+      if (s.size() < pos + 6 || !ParseDigits(s.substr(pos + 1, 2), &oh) || s[pos + 3] != ':' ||
+          !ParseDigits(s.substr(pos + 4, 2), &om) || oh > 23 || om > 59)
         return bad();
       offset_s = (oh * 3600 + om * 60) * (c == '+' ? 1 : -1);
       pos += 6;
@@ -83,7 +109,9 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return bad();
   int64_t days = DaysFromCivil(Y, static_cast<unsigned>(Mo), static_cast<unsigned>(D));
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-  return secs * kNsPerSec + frac;
+  int64_t ns;
+  if (!CombineNs(secs, frac, &ns)) return bad();
+  return ns;
 }
 
 }  // namespace
@@ -121,7 +149,9 @@ Result<int64_t> ParseDuration(std::string_view s) {
   else if (unit == "d" || unit == "day" || unit == "days") mult = 86400;
   else if (unit == "w" || unit == "week" || unit == "weeks") mult = 7 * 86400;
   else return bad;
-  return static_cast<int64_t>(std::llround(v * mult * 1e9));
+  const double ns = std::round(v * mult * 1e9);
+  if (!(ns < 9223372036854775808.0)) return bad;  // 2^63: does not fit int64 ns
+  return static_cast<int64_t>(ns);
 }
 
 Result<int64_t> ParseTime(std::string_view s, int64_t now_ns) {
@@ -132,7 +162,10 @@ Result<int64_t> ParseTime(std::string_view s, int64_t now_ns) {
   if (s.size() > kAgo.size() && s.substr(s.size() - kAgo.size()) == kAgo) {
     auto d = ParseDuration(s.substr(0, s.size() - kAgo.size()));
     if (!d.ok()) return d.status();
-    return now_ns - *d;
+    int64_t t;
+    if (__builtin_sub_overflow(now_ns, *d, &t))
+      return Status::InvalidArgument("time '" + std::string(s) + "' is out of range");
+    return t;
   }
   // Epoch seconds, optionally fractional.
   bool numeric = !s.empty();
@@ -149,7 +182,11 @@ Result<int64_t> ParseTime(std::string_view s, int64_t now_ns) {
       if (!ParseFraction(s, &pos, &frac) || pos != s.size())
         return Status::InvalidArgument("cannot parse time '" + std::string(s) + "'");
     }
-    return secs * kNsPerSec + frac;
+    int64_t ns;
+    if (!CombineNs(secs, frac, &ns))
+      return Status::InvalidArgument("cannot parse time '" + std::string(s) +
+                                     "': out of range (int64 nanoseconds end in 2262)");
+    return ns;
   }
   return ParseRfc3339(s);
 }
@@ -213,7 +250,10 @@ Result<uint64_t> ParseSize(std::string_view s) {
   else if (u == "TIB") m = 1024.0 * 1024 * 1024 * 1024;
   else
     return Status::InvalidArgument("cannot parse size '" + std::string(s) + "': unknown unit");
-  return static_cast<uint64_t>(std::llround(v * m));
+  const double bytes = std::round(v * m);
+  if (!(bytes < 18446744073709551616.0))  // 2^64
+    return Status::InvalidArgument("cannot parse size '" + std::string(s) + "': too large");
+  return static_cast<uint64_t>(bytes);
 }
 
 }  // namespace trove

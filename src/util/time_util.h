@@ -14,8 +14,8 @@ int64_t WallClockNs();       // CLOCK_REALTIME
 int64_t MonotonicNs();       // CLOCK_MONOTONIC
 
 // Accepts RFC 3339 ("2026-11-22T07:00:00Z", "2026-11-22T07:00:00.123+01:00",
-// "2026-11-22 07:00:00" taken as UTC), epoch seconds ("1763794800",
-// "1763794800.25"), relative forms ("15m ago", "2h ago", "3d ago", "90s ago",
+// "2026-11-22 07:00:00" taken as UTC), epoch seconds ("1795330800",
+// "1795330800.25"), relative forms ("15m ago", "2h ago", "3d ago", "90s ago",
 // "1w ago") and "now". `now_ns` anchors the relative forms.
 Result<int64_t> ParseTime(std::string_view text, int64_t now_ns);
 
