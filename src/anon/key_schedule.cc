@@ -107,8 +107,8 @@ Result<SecretBytes> DeriveKey(std::span<const uint8_t> master_secret, std::strin
     return Status::InvalidArgument("master secret is " + std::to_string(master_secret.size()) +
                                    " bytes; at least 32 are required");
   }
-  if (purpose != "ip" && purpose != "mac") {
-    return Status::InvalidArgument("key purpose must be \"ip\" or \"mac\", got \"" +
+  if (purpose != "ip" && purpose != "mac" && purpose != "reverse") {
+    return Status::InvalidArgument("key purpose must be \"ip\", \"mac\" or \"reverse\", got \"" +
                                    std::string(purpose) + "\"");
   }
   if (level.empty() || level.size() > 64 || !AllOf(level, "._-")) {

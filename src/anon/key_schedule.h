@@ -8,7 +8,8 @@
 //     IKM  = the master secret (at least 32 bytes)
 //     salt = "trove-anon-v1" (13 ASCII bytes)
 //     info = PURPOSE "/" LEVEL "/" EPOCH, e.g. "ip/scrambled/2026"
-//   PURPOSE is "ip" or "mac"; LEVEL is 1..64 of [A-Za-z0-9._-]; EPOCH is
+//   PURPOSE is "ip", "mac" or "reverse" (reverse-map records, levels/
+//   reverse_map.h); LEVEL is 1..64 of [A-Za-z0-9._-]; EPOCH is
 //   1..32 of [A-Za-z0-9-]; so the "/" separators are unambiguous.
 // Anyone holding the master secret can reproduce a key with
 //   openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:MASTER_HEX

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "util/time_util.h"
 #include "synth/synth.h"
 
 namespace trove::cli {
@@ -36,93 +37,22 @@ struct SynthArgs {
   bool quiet = false;
 };
 
-// "10M" -> 10'000'000; K/M/G/T are powers of 1000, Ki/Mi/Gi/Ti of 1024; an
-// optional trailing "B" is accepted ("10MB", "1GiB").
-bool ParseSize(std::string s, uint64_t* out) {
-  if (!s.empty() && (s.back() == 'B' || s.back() == 'b')) s.pop_back();
-  size_t digits = 0;
-  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-  if (digits == 0 || digits > 19) return false;
-  const uint64_t v = std::stoull(s.substr(0, digits));
-  std::string suf = s.substr(digits);
-  uint64_t mult = 1;
-  const bool binary = suf.size() == 2 && (suf[1] == 'i' || suf[1] == 'I');
-  if (!suf.empty()) {
-    if (suf.size() > 2 || (suf.size() == 2 && !binary)) return false;
-    const uint64_t base = binary ? 1024 : 1000;
-    switch (std::toupper(static_cast<unsigned char>(suf[0]))) {
-      case 'K':
-        mult = base;
-        break;
-      case 'M':
-        mult = base * base;
-        break;
-      case 'G':
-        mult = base * base * base;
-        break;
-      case 'T':
-        mult = base * base * base * base;
-        break;
-      default:
-        return false;
-    }
-  }
-  if (v != 0 && mult > ~uint64_t{0} / v) return false;
-  *out = v * mult;
+// Thin adapters over the shared parsers in util/time_util.h.
+bool ParseSize(const std::string& s, uint64_t* out) {
+  auto r = trove::ParseSize(s);
+  if (!r.ok()) return false;
+  *out = *r;
   return true;
 }
 
-// "10", "2.5", "500ms", "1.5s", "2m", "1h" -> nanoseconds, exactly.
 bool ParseDuration(const std::string& s, uint64_t* out) {
-  size_t i = 0;
-  uint64_t whole = 0, frac = 0, scale = 1;
-  bool any = false;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-    if (whole > 1'000'000'000'000ull) return false;
-    whole = whole * 10 + static_cast<uint64_t>(s[i++] - '0');
-    any = true;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (scale < 1'000'000'000) {
-        frac = frac * 10 + static_cast<uint64_t>(s[i] - '0');
-        scale *= 10;
-      }
-      ++i;
-      any = true;
-    }
-  }
-  if (!any) return false;
-  const std::string unit = s.substr(i);
-  uint64_t unit_ns;
-  if (unit.empty() || unit == "s") {
-    unit_ns = 1'000'000'000;
-  } else if (unit == "ms") {
-    unit_ns = 1'000'000;
-  } else if (unit == "m" || unit == "min") {
-    unit_ns = 60'000'000'000;
-  } else if (unit == "h") {
-    unit_ns = 3'600'000'000'000;
-  } else {
-    return false;
-  }
-  if (whole > ~uint64_t{0} / unit_ns) return false;
-  *out = whole * unit_ns + frac * unit_ns / scale;
+  auto r = trove::ParseDuration(s);
+  if (!r.ok() || *r < 0) return false;
+  *out = static_cast<uint64_t>(*r);
   return true;
 }
 
-std::string HumanBytes(double b) {
-  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) {
-    b /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, kUnits[u]);
-  return buf;
-}
+std::string HumanBytes(double b) { return trove::FormatBytes(b); }
 
 std::string HumanSeconds(double s) {
   char buf[32];

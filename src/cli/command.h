@@ -35,5 +35,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g);
 void RegisterFsck(CLI::App& app, GlobalOptions& g);
 void RegisterMover(CLI::App& app, GlobalOptions& g);
 void RegisterSynth(CLI::App& app, GlobalOptions& g);
+void RegisterAnon(CLI::App& app, GlobalOptions& g);
+void RegisterUnmask(CLI::App& app, GlobalOptions& g);
+void RegisterKeys(CLI::App& app, GlobalOptions& g);
 
 }  // namespace trove::cli

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "anon/key_file.h"
 #include "segment/segment_recovery.h"
 #include "store/mover.h"
 #include "util/log.h"
@@ -69,6 +70,25 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
   w.live = live;
   s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
+
+  // Privacy levels, derived as each raw segment is published.
+  bool any_level = false;
+  for (const auto& l : s.store->config().levels) any_level = any_level || l.enabled;
+  if (any_level) {
+    auto master = LoadMasterSecretFile(s.store->master_key_path());
+    if (!master.ok() && master.status().code() == Status::Code::kNotFound) {
+      LogWarning("no master key at " + s.store->master_key_path() +
+                 " (a store created before privacy levels): derived levels are not produced");
+    } else if (!master.ok()) {
+      throw ExitError{2, master.status().message()};
+    } else {
+      auto d = DerivedLevels::Create(s.store->config(), std::move(master).value(),
+                                     s.store->reverse_map_dir(), *s.router, s.store->catalog(), w);
+      if (!d.ok()) throw ExitError{2, d.status().message()};
+      s.levels = std::move(d).value();
+      s.writer->AddObserver(s.levels.get());
+    }
+  }
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "ingest/ingest_pipeline.h"
+#include "levels/derive_levels.h"
 #include "segment/segment_writer.h"
 #include "segment/storage_router.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ struct IngestSession {
   std::unique_ptr<LinkLock> lock;
   std::unique_ptr<StorageRouter> router;
   std::unique_ptr<SegmentWriter> writer;
+  std::unique_ptr<DerivedLevels> levels;  // observer of `writer`; null if the store has no key
   uint32_t snaplen = 0;
 };
 

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   RegisterFsck(app, g);
   RegisterMover(app, g);
   RegisterSynth(app, g);
+  RegisterAnon(app, g);
+  RegisterUnmask(app, g);
+  RegisterKeys(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

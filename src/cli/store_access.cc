@@ -17,14 +17,20 @@ void AddRangeOptions(CLI::App* cmd, RangeOptions* o) {
   cmd->add_option("--link", o->link, "Only this link");
   cmd->add_option("--since", o->since, "From this time (RFC 3339, epoch seconds, '15m ago')");
   cmd->add_option("--until", o->until, "Before this time");
-  cmd->add_option("--level", o->level, "Only this privacy level (e.g. raw)");
+  cmd->add_option("--level", o->level,
+                  "Only this privacy level: raw (default), a derived level such as scrubbed or "
+                  "scrambled, or 'any'");
 }
 
 SegmentQuery MakeQuery(const RangeOptions& o) {
   SegmentQuery q;
   const int64_t now = WallClockNs();
   if (!o.link.empty()) q.link = o.link;
-  if (!o.level.empty()) q.level = o.level;
+  // Raw by default, so counts and totals do not include derived copies.
+  if (o.level.empty())
+    q.level = "raw";
+  else if (o.level != "any")
+    q.level = o.level;
   if (!o.since.empty()) {
     auto t = ParseTime(o.since, now);
     if (!t.ok()) throw ExitError{2, "--since: " + t.status().message()};

@@ -14,7 +14,7 @@ namespace trove::cli {
 std::unique_ptr<Store> OpenStoreOrThrow(const GlobalOptions& g);
 
 struct RangeOptions {
-  std::string link, since, until, level;
+  std::string link, since, until, level;  // level: "" = raw, "any" = every level
 };
 void AddRangeOptions(CLI::App* cmd, RangeOptions* o);
 SegmentQuery MakeQuery(const RangeOptions& o);  // throws ExitError{2} on bad times

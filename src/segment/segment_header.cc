@@ -54,6 +54,7 @@ void AppendSegmentHeader(ByteBuffer* out, const SegmentHeaderInfo& h) {
       "trove.version=" + h.trove_version,
   };
   if (!h.key_epoch.empty()) s.comments.push_back("trove.key_epoch=" + h.key_epoch);
+  if (!h.parent.empty()) s.comments.push_back("trove.parent=" + h.parent);
   AppendSectionHeader(out, s);
 
   InterfaceInfo i;
@@ -103,6 +104,7 @@ void ParseSegmentSection(const SectionInfo& s, SegmentHeaderInfo* h) {
   h->source = kv["source"];
   h->level = kv.count("level") ? kv["level"] : "raw";
   h->key_epoch = kv["key_epoch"];
+  h->parent = kv["parent"];
   h->snaplen = static_cast<uint32_t>(ToU64(kv["snaplen"]));
   h->start_ns = static_cast<int64_t>(ToU64(kv["start_ns"]));
   h->trove_version = kv["version"];

@@ -29,6 +29,7 @@ struct SegmentHeaderInfo {
   std::string capture_filter;
   std::string level = "raw";   // privacy level
   std::string key_epoch;       // derived levels only
+  std::string parent;          // derived levels only: the parent segment's name
   std::string trove_version;
   uint32_t snaplen = 0;        // 0 = full packets
   uint16_t linktype = 0;

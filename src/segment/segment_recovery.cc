@@ -5,16 +5,26 @@
 #include "util/sha256.h"
 
 namespace trove {
+namespace {
+
+// A derived segment names its parent (trove.parent); link the row to it when
+// the parent is catalogued.
+void LinkParent(Catalog& catalog, const SegmentHeaderInfo& h, SegmentRecord* rec) {
+  if (h.parent.empty()) return;
+  if (auto parent = catalog.GetSegment(h.parent); parent.ok()) rec->parent_id = parent->id;
+}
+
+}  // namespace
 
 Result<std::optional<SegmentRecord>> SalvagePartial(Fs& fs, Catalog& catalog,
                                                     const std::string& partial_path,
                                                     uint64_t limit, StorageArea area) {
   auto scan = ScanSegmentFile(partial_path, limit);
   if (!scan.ok()) return scan.status();
-  if (!scan->has_header)
+  if (!scan->has_header && !scan->header_cut)
     return Status::Corruption(partial_path +
                               ": not a trove segment (no trove section header); left in place");
-  if (scan->stats.packets == 0) {
+  if (scan->header_cut || scan->stats.packets == 0) {
     TROVE_RETURN_IF_ERROR(fs.Remove(partial_path));
     return std::optional<SegmentRecord>();
   }
@@ -29,6 +39,7 @@ Result<std::optional<SegmentRecord>> SalvagePartial(Fs& fs, Catalog& catalog,
   TROVE_RETURN_IF_ERROR(fs.RenameDurable(partial_path, final_path));
   SegmentRecord rec = MakeSegmentRecord(scan->header, scan->stats, scan->drops, final_path, area,
                                         keep, *sha);
+  LinkParent(catalog, scan->header, &rec);
   TROVE_RETURN_IF_ERROR(catalog.InsertSegment(&rec));
   return std::optional<SegmentRecord>(rec);
 }
@@ -44,6 +55,7 @@ Result<SegmentRecord> AdoptSegment(Catalog& catalog, const std::string& path, St
   if (!sha.ok()) return sha.status();
   SegmentRecord rec = MakeSegmentRecord(scan->header, scan->stats, scan->drops, path, area,
                                         scan->file_bytes, *sha);
+  LinkParent(catalog, scan->header, &rec);
   TROVE_RETURN_IF_ERROR(catalog.InsertSegment(&rec));
   return rec;
 }

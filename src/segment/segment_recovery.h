@@ -17,8 +17,10 @@ inline constexpr const char* kSegmentSuffix = ".pcapng";
 
 // Turns PATH.pcapng.partial into PATH.pcapng holding its complete records
 // (at most `limit` bytes), fsynced, renamed and catalogued. A partial with
-// no complete packet is removed and nullopt returned. A partial whose
-// header is not trove's is left alone and reported (Corruption).
+// no complete packet (including one cut inside its header blocks by a
+// crash right after it was created) is removed and nullopt returned. A
+// partial whose header is not trove's is left alone and reported
+// (Corruption).
 Result<std::optional<SegmentRecord>> SalvagePartial(Fs& fs, Catalog& catalog,
                                                     const std::string& partial_path,
                                                     uint64_t limit, StorageArea area);

@@ -50,6 +50,16 @@ Result<ScannedSegment> ScanSegmentFile(const std::string& path, uint64_t limit) 
   out.truncated = r.truncated || len < out.file_bytes;
   out.error = r.error;
   out.has_header = sections >= 1 && interfaces >= 1 && !out.header.link.empty();
+  if (!out.has_header && interfaces == 0 && acc.stats().packets == 0 && r.error.ok()) {
+    // Block type of a section header, 0x0A0D0D0A, is a palindrome: the same
+    // bytes in either byte order.
+    static constexpr uint8_t kShb[4] = {0x0A, 0x0D, 0x0D, 0x0A};
+    const uint8_t* p = (*m)->data();
+    bool shb_prefix = true;
+    for (size_t i = 0; i < std::min<size_t>(len, 4); ++i) shb_prefix = shb_prefix && p[i] == kShb[i];
+    out.header_cut =
+        len == 0 || (shb_prefix && (sections == 0 ? out.truncated : !out.header.link.empty()));
+  }
   out.stats = acc.stats();
   return out;
 }

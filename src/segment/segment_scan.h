@@ -17,6 +17,11 @@ namespace trove {
 struct ScannedSegment {
   SegmentHeaderInfo header;
   bool has_header = false;     // SHB + IDB present and written by trove
+  // The file ends before its header blocks were complete (a crash right
+  // after the file was created): it is empty, or a prefix of a pcapng
+  // section header, or a trove section header cut inside the interface
+  // description. Such a file holds no packet.
+  bool header_cut = false;
   SegmentStats stats;
   DropCounters drops;
   bool has_trailer = false;

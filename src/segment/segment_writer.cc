@@ -90,7 +90,9 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
   TROVE_RETURN_IF_ERROR(fs_.CreateDirs(dir));
   auto seg = std::make_unique<OpenSegment>();
   seg->area = area;
-  seg->name = MakeSegmentName(opts_.link, first.ts_ns, ++seq_);
+  ++seq_;
+  seg->name = opts_.name_suffix.empty() ? MakeSegmentName(opts_.link, first.ts_ns, seq_)
+                                        : opts_.parent_name + opts_.name_suffix;
   seg->final_path = JoinPath(dir, seg->name + kSegmentSuffix);
   seg->partial_path = seg->final_path + kPartialSuffix;
   auto f = fs_.NewWritableFile(seg->partial_path);
@@ -109,6 +111,9 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
   h.snaplen = opts_.snaplen;
   h.linktype = first.linktype;
   h.start_ns = first.ts_ns;
+  h.level = opts_.level;
+  h.key_epoch = opts_.key_epoch;
+  h.parent = opts_.parent_name;
   seg->unsynced.reserve(opts_.checkpoint_bytes + 70000);
   AppendSegmentHeader(&seg->unsynced, h);
   seg->header_bytes = seg->unsynced.size();
@@ -229,6 +234,7 @@ Status SegmentWriter::Publish() {
     }
     SegmentRecord rec = MakeSegmentRecord(seg_->header, stats, d, seg_->final_path, seg_->area,
                                           seg_->durable, seg_->sha.HexDigest());
+    rec.parent_id = opts_.parent_id;
     drops_baseline_ = cur;
     pending_store_drops_ = 0;
     ++counters_.segments_published;

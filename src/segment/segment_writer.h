@@ -62,6 +62,15 @@ struct SegmentWriterOptions {
   uint64_t checkpoint_bytes = 16ull << 20;
   uint64_t write_chunk_bytes = 1ull << 20;
   bool live = false;            // idle time-rotation by wall clock
+  // Derived levels (levels/derive_levels.h): recorded in the header
+  // (trove.level, trove.key_epoch, trove.parent) and the catalogue row.
+  std::string level = "raw";
+  std::string key_epoch;
+  int64_t parent_id = 0;
+  std::string parent_name;
+  // Non-empty: segments are named parent_name + name_suffix (e.g.
+  // "LINK-...-abc123.scrambled") instead of MakeSegmentName().
+  std::string name_suffix;
 };
 
 struct WriterCounters {

@@ -1,9 +1,14 @@
 #include "store/config.h"
 
-#include <limits>
-#include <sstream>
 #include <toml++/toml.h>
 
+#include <cctype>
+#include <limits>
+#include <sstream>
+
+#include "anon/key_schedule.h"
+#include "anon/level_policy.h"
+#include "levels/prefix.h"
 #include "util/time_util.h"
 
 namespace trove {
@@ -94,11 +99,114 @@ const LinkConfig* StoreConfig::FindLink(const std::string& name) const {
   return nullptr;
 }
 
+const LevelConfig* StoreConfig::FindLevel(const std::string& name) const {
+  for (const auto& l : levels)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+const OwnerConfig* StoreConfig::FindOwner(const std::string& name) const {
+  for (const auto& o : owners)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+std::vector<LevelConfig> DefaultLevels() {
+  LevelConfig s;
+  s.name = "scrubbed";
+  s.parent = "raw";
+  s.policy = "scrubbed";
+  LevelConfig m;
+  m.name = "scrambled";
+  m.parent = "scrubbed";
+  m.policy = "scrambled";
+  return {s, m};
+}
+
 StoreConfig DefaultStoreConfig() {
   StoreConfig c;
   c.links.push_back(LinkConfig{});
+  c.levels = DefaultLevels();
   return c;
 }
+
+namespace {
+
+bool ValidName(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char ch : n)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-')) return false;
+  return true;
+}
+
+Status ParseLevels(const toml::array& arr, const std::string& origin, StoreConfig* c) {
+  for (auto& node : arr) {
+    auto* t = node.as_table();
+    if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[level]] must be a table");
+    TROVE_RETURN_IF_ERROR(CheckKeys(
+        *t, origin, {"name", "parent", "policy", "tcp_options", "ip_epoch", "mac_epoch", "enabled"},
+        "[level]"));
+    LevelConfig l;
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &l.name));
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "parent", &l.parent));
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "policy", &l.policy));
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "tcp_options", &l.tcp_options));
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "ip_epoch", &l.ip_epoch));
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "mac_epoch", &l.mac_epoch));
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "enabled", &l.enabled));
+    const std::string at = Where(origin, node) + ": level '" + l.name + "'";
+    // Letters, digits, '_' and '-' only: the name goes into file names
+    // (PARENT.LEVEL) and into key-derivation info strings.
+    if (!ValidName(l.name) || l.name == "raw")
+      return Status::InvalidArgument(Where(origin, node) +
+                                     ": level name must be 1..64 of [A-Za-z0-9_-] and not 'raw'");
+    if (c->FindLevel(l.name)) return Status::InvalidArgument(at + " is defined twice");
+    if (l.parent != "raw" && !c->FindLevel(l.parent))
+      return Status::InvalidArgument(at + ": parent '" + l.parent +
+                                     "' must be 'raw' or a level defined above it");
+    if (l.policy != "scrubbed" && l.policy != "scrambled")
+      return Status::InvalidArgument(at + ": policy must be \"scrubbed\" or \"scrambled\"");
+    if (!l.tcp_options.empty())
+      if (auto r = anon::ParseTcpOptions(l.tcp_options); !r.ok())
+        return Status::InvalidArgument(at + ": tcp_options: " + r.status().message());
+    for (const auto* e : {&l.ip_epoch, &l.mac_epoch})
+      if (auto r = ParseEpochPeriod(*e); !r.ok())
+        return Status::InvalidArgument(at + ": epoch '" + *e +
+                                       "' must be year, month, day or none");
+    c->levels.push_back(std::move(l));
+  }
+  return Status::Ok();
+}
+
+Status ParseOwners(const toml::array& arr, const std::string& origin, StoreConfig* c) {
+  for (auto& node : arr) {
+    auto* t = node.as_table();
+    if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[owner]] must be a table");
+    TROVE_RETURN_IF_ERROR(CheckKeys(*t, origin, {"name", "prefixes"}, "[owner]"));
+    OwnerConfig o;
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &o.name));
+    if (!ValidName(o.name))
+      return Status::InvalidArgument(Where(origin, node) +
+                                     ": owner name must be 1..64 of [A-Za-z0-9_-]");
+    if (c->FindOwner(o.name))
+      return Status::InvalidArgument(Where(origin, node) + ": duplicate owner '" + o.name + "'");
+    const toml::node* pn = t->get("prefixes");
+    if (!pn || !pn->is_array())
+      return Status::InvalidArgument(Where(origin, node) + ": owner '" + o.name +
+                                     "' needs prefixes = [\"10.1.0.0/16\", ...]");
+    for (auto& pe : *pn->as_array()) {
+      auto v = pe.value_exact<std::string>();
+      if (!v) return Status::InvalidArgument(Where(origin, pe) + ": prefixes must be strings");
+      auto p = ParseIpPrefix(*v);
+      if (!p.ok()) return p.status().Annotate(Where(origin, pe) + ": owner '" + o.name + "'");
+      o.prefixes.push_back(p->ToString());
+    }
+    c->owners.push_back(std::move(o));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string& origin) {
   toml::table root;
@@ -111,22 +219,27 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     return Status::InvalidArgument(m.str());
   }
   StoreConfig c;
-  TROVE_RETURN_IF_ERROR(CheckKeys(root, origin, {"storage", "link"}, "top level"));
+  TROVE_RETURN_IF_ERROR(
+      CheckKeys(root, origin, {"storage", "link", "level", "owner"}, "top level"));
+  for (const char* k : {"level", "owner"})
+    if (auto* n = root.get(k); n && !n->is_array_of_tables())
+      return Status::InvalidArgument(Where(origin, *n) + ": '" + k +
+                                     "' must be an array of tables, written [[" + k + "]]");
   if (auto* n = root.get("storage"); n && !n->is_table())
     return Status::InvalidArgument(Where(origin, *n) + ": 'storage' must be a [storage] table");
   if (auto* n = root.get("link"); n && !n->is_array())
     return Status::InvalidArgument(Where(origin, *n) +
                                    ": links must be an array of tables, written [[link]]");
   if (auto* st = root["storage"].as_table()) {
-    TROVE_RETURN_IF_ERROR(CheckKeys(*st, origin,
-                                    {"primary", "spool", "catalog", "checkpoint_bytes",
-                                     "probe_interval"},
-                                    "storage"));
+    TROVE_RETURN_IF_ERROR(CheckKeys(
+        *st, origin, {"primary", "spool", "catalog", "checkpoint_bytes", "probe_interval", "keys"},
+        "storage"));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "primary", &c.storage.primary));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "spool", &c.storage.spool));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "catalog", &c.storage.catalog));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "checkpoint_bytes", &c.storage.checkpoint_bytes));
     TROVE_RETURN_IF_ERROR(GetDuration(*st, origin, "probe_interval", &c.storage.probe_interval_ns));
+    TROVE_RETURN_IF_ERROR(Get(*st, origin, "keys", &c.storage.keys));
   }
   if (auto* links = root["link"].as_array()) {
     for (auto& node : *links) {
@@ -160,6 +273,12 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     }
   }
   if (c.links.empty()) return Status::InvalidArgument(origin + ": no [[link]] defined");
+  if (auto* levels = root["level"].as_array())
+    TROVE_RETURN_IF_ERROR(ParseLevels(*levels, origin, &c));
+  else
+    c.levels = DefaultLevels();
+  if (auto* owners = root["owner"].as_array())
+    TROVE_RETURN_IF_ERROR(ParseOwners(*owners, origin, &c));
   return c;
 }
 
@@ -189,7 +308,9 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
     << "catalog = " << q(c.storage.catalog) << "\n"
     << "# Bytes written between fsyncs; also the replay window kept in memory for failover.\n"
     << "checkpoint_bytes = " << c.storage.checkpoint_bytes << "\n"
-    << "probe_interval = " << DurationString(c.storage.probe_interval_ns) << "\n";
+    << "probe_interval = " << DurationString(c.storage.probe_interval_ns) << "\n"
+    << "# Master secret of the privacy levels (mode 0600; never copied elsewhere).\n"
+    << "keys = " << q(c.storage.keys) << "\n";
   for (const auto& l : c.links) {
     o << "\n[[link]]\n"
       << "name = " << q(l.name) << "\n"
@@ -206,6 +327,24 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
       << "# Rotation: by size (bytes, 0 = off) and/or by aligned time windows (0 = off).\n"
       << "segment_bytes = " << l.segment.max_bytes << "\n"
       << "segment_duration = " << DurationString(l.segment.max_duration_ns) << "\n";
+  }
+  for (const auto& l : c.levels) {
+    o << "\n[[level]]\n"
+      << "# Derived from its parent level when a segment is published; see docs/PRIVACY.md.\n"
+      << "name = " << q(l.name) << "\n"
+      << "parent = " << q(l.parent) << "\n"
+      << "policy = " << q(l.policy) << "\n";
+    if (!l.tcp_options.empty()) o << "tcp_options = " << q(l.tcp_options) << "\n";
+    o << "ip_epoch = " << q(l.ip_epoch) << "\n"
+      << "mac_epoch = " << q(l.mac_epoch) << "\n"
+      << "enabled = " << (l.enabled ? "true" : "false") << "\n";
+  }
+  for (const auto& ow : c.owners) {
+    o << "\n[[owner]]\n"
+      << "name = " << q(ow.name) << "\n"
+      << "prefixes = [";
+    for (size_t i = 0; i < ow.prefixes.size(); ++i) o << (i ? ", " : "") << q(ow.prefixes[i]);
+    o << "]\n";
   }
   return o.str();
 }

@@ -36,15 +36,42 @@ struct StorageConfig {
   std::string catalog = "sqlite:catalog.db";
   uint64_t checkpoint_bytes = 16ull << 20;  // fsync window: bytes kept for failover replay
   int64_t probe_interval_ns = 2'000'000'000;  // primary availability probe
+  std::string keys = "keys/master.key";  // master secret (0600), relative to the store or absolute
+};
+
+// A privacy level derived inside the store from its parent level (see
+// docs/PRIVACY.md). policy is "scrubbed" or "scrambled" (anon::PolicyForLevel);
+// tcp_options overrides the policy's default when non-empty.
+struct LevelConfig {
+  std::string name;
+  std::string parent = "raw";     // "raw" or another level's name
+  std::string policy;             // "scrubbed" | "scrambled"
+  std::string tcp_options;        // "" = the policy's default | keep | normalize | strip
+  std::string ip_epoch = "year";  // key rotation period: year | month | day | none
+  std::string mac_epoch = "month";
+  bool enabled = true;
+};
+
+// An owner of address space: may unmask pseudonyms of addresses inside
+// its prefixes (CIDR, IPv4 or IPv6).
+struct OwnerConfig {
+  std::string name;
+  std::vector<std::string> prefixes;
 };
 
 struct StoreConfig {
   StorageConfig storage;
   std::vector<LinkConfig> links;
+  std::vector<LevelConfig> levels;  // parents before children
+  std::vector<OwnerConfig> owners;
 
   const LinkConfig* FindLink(const std::string& name) const;
+  const LevelConfig* FindLevel(const std::string& name) const;
+  const OwnerConfig* FindOwner(const std::string& name) const;
 };
 
+// scrubbed (parent raw) and scrambled (parent scrubbed).
+std::vector<LevelConfig> DefaultLevels();
 StoreConfig DefaultStoreConfig();
 Result<StoreConfig> ParseStoreConfig(const std::string& toml_text, const std::string& origin);
 std::string SerializeStoreConfig(const StoreConfig& c);

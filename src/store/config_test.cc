@@ -36,10 +36,27 @@ void ExpectSameConfig(const StoreConfig& a, const StoreConfig& b) {
   EXPECT_EQ(a.storage.catalog, b.storage.catalog);
   EXPECT_EQ(a.storage.checkpoint_bytes, b.storage.checkpoint_bytes);
   EXPECT_EQ(a.storage.probe_interval_ns, b.storage.probe_interval_ns);
+  EXPECT_EQ(a.storage.keys, b.storage.keys);
   ASSERT_EQ(a.links.size(), b.links.size());
   for (size_t i = 0; i < a.links.size(); ++i) {
     SCOPED_TRACE("link " + std::to_string(i));
     ExpectSameLink(a.links[i], b.links[i]);
+  }
+  ASSERT_EQ(a.levels.size(), b.levels.size());
+  for (size_t i = 0; i < a.levels.size(); ++i) {
+    SCOPED_TRACE("level " + std::to_string(i));
+    EXPECT_EQ(a.levels[i].name, b.levels[i].name);
+    EXPECT_EQ(a.levels[i].parent, b.levels[i].parent);
+    EXPECT_EQ(a.levels[i].policy, b.levels[i].policy);
+    EXPECT_EQ(a.levels[i].tcp_options, b.levels[i].tcp_options);
+    EXPECT_EQ(a.levels[i].ip_epoch, b.levels[i].ip_epoch);
+    EXPECT_EQ(a.levels[i].mac_epoch, b.levels[i].mac_epoch);
+    EXPECT_EQ(a.levels[i].enabled, b.levels[i].enabled);
+  }
+  ASSERT_EQ(a.owners.size(), b.owners.size());
+  for (size_t i = 0; i < a.owners.size(); ++i) {
+    EXPECT_EQ(a.owners[i].name, b.owners[i].name);
+    EXPECT_EQ(a.owners[i].prefixes, b.owners[i].prefixes);
   }
 }
 
@@ -78,6 +95,22 @@ TEST(StoreConfig, DefaultValues) {
   EXPECT_EQ(c.links[0].segment.max_duration_ns, 0);
   EXPECT_NE(c.FindLink("default"), nullptr);
   EXPECT_EQ(c.FindLink("other"), nullptr);
+  EXPECT_EQ(c.storage.keys, "keys/master.key");
+  ASSERT_EQ(c.levels.size(), 2u);
+  EXPECT_EQ(c.levels[0].name, "scrubbed");
+  EXPECT_EQ(c.levels[0].parent, "raw");
+  EXPECT_EQ(c.levels[0].policy, "scrubbed");
+  EXPECT_EQ(c.levels[1].name, "scrambled");
+  EXPECT_EQ(c.levels[1].parent, "scrubbed");
+  EXPECT_EQ(c.levels[1].policy, "scrambled");
+  EXPECT_EQ(c.levels[1].ip_epoch, "year");
+  EXPECT_EQ(c.levels[1].mac_epoch, "month");
+  EXPECT_TRUE(c.levels[1].enabled);
+  EXPECT_TRUE(c.owners.empty());
+  // A config without [[level]] gets the same defaults.
+  StoreConfig m = MustParse(kMinimal);
+  ASSERT_EQ(m.levels.size(), 2u);
+  EXPECT_EQ(m.levels[1].parent, "scrubbed");
 }
 
 TEST(StoreConfig, DefaultRoundTrip) {
@@ -115,8 +148,70 @@ TEST(StoreConfig, EveryFieldChangedRoundTrip) {
   b.segment.max_bytes = 1;
   b.segment.max_duration_ns = 90 * kS;
   c.links = {a, b};
+  c.storage.keys = "/etc/trove/secret \"key\"";
+  LevelConfig l1;
+  l1.name = "hdr";
+  l1.parent = "raw";
+  l1.policy = "scrubbed";
+  l1.tcp_options = "strip";
+  l1.ip_epoch = "none";
+  l1.mac_epoch = "day";
+  l1.enabled = false;
+  LevelConfig l2;
+  l2.name = "anon_2";
+  l2.parent = "hdr";
+  l2.policy = "scrambled";
+  l2.tcp_options = "keep";
+  l2.ip_epoch = "month";
+  l2.mac_epoch = "none";
+  c.levels = {l1, l2};
+  c.owners = {OwnerConfig{"campus", {"10.1.0.0/16", "2001:db8:1::/48"}},
+              OwnerConfig{"lab-2", {"192.0.2.7/32"}}};
   StoreConfig back = MustParse(SerializeStoreConfig(c));
   ExpectSameConfig(c, back);
+}
+
+TEST(StoreConfig, LevelsAndOwners) {
+  StoreConfig c = MustParse(std::string(kMinimal) +
+                            "[[level]]\nname = \"l1\"\npolicy = \"scrubbed\"\n"
+                            "[[level]]\nname = \"l2\"\nparent = \"l1\"\npolicy = \"scrambled\"\n"
+                            "ip_epoch = \"day\"\n"
+                            "[[owner]]\nname = \"me\"\nprefixes = [\"10.1.0.0/16\", "
+                            "\"2001:DB8:1::/48\"]\n");
+  ASSERT_EQ(c.levels.size(), 2u);
+  EXPECT_EQ(c.levels[0].parent, "raw");
+  EXPECT_EQ(c.levels[0].ip_epoch, "year");
+  EXPECT_EQ(c.levels[1].ip_epoch, "day");
+  EXPECT_EQ(c.levels[1].mac_epoch, "month");
+  ASSERT_NE(c.FindOwner("me"), nullptr);
+  // Prefixes are stored in canonical form.
+  EXPECT_EQ(c.FindOwner("me")->prefixes,
+            (std::vector<std::string>{"10.1.0.0/16", "2001:db8:1::/48"}));
+  EXPECT_EQ(c.FindLevel("l3"), nullptr);
+}
+
+TEST(StoreConfigErrors, LevelsAndOwners) {
+  const std::string m = kMinimal;
+  ExpectError(m + "[[level]]\nname = \"x\"\npolicy = \"scrubbed\"\ncolour = 1\n",
+              {kOrigin, ":6", "colour", "[level]"});
+  ExpectError(m + "[[level]]\nname = \"x\"\npolicy = \"blurred\"\n", {"level 'x'", "policy"});
+  ExpectError(m + "[[level]]\nname = \"x\"\nparent = \"y\"\npolicy = \"scrubbed\"\n",
+              {"parent 'y'"});
+  ExpectError(m + "[[level]]\nname = \"raw\"\npolicy = \"scrubbed\"\n", {"level name"});
+  ExpectError(m + "[[level]]\nname = \"a/b\"\npolicy = \"scrubbed\"\n", {"level name"});
+  ExpectError(m + "[[level]]\nname = \"x\"\npolicy = \"scrubbed\"\nip_epoch = \"week\"\n",
+              {"week"});
+  ExpectError(m + "[[level]]\nname = \"x\"\npolicy = \"scrubbed\"\ntcp_options = \"drop\"\n",
+              {"tcp_options"});
+  ExpectError(m + "[[level]]\nname = \"x\"\npolicy = \"scrubbed\"\n"
+                  "[[level]]\nname = \"x\"\npolicy = \"scrubbed\"\n",
+              {"twice"});
+  ExpectError(m + "[[owner]]\nname = \"o\"\nprefixes = [\"10.1.0.1/16\"]\n", {"host bits"});
+  ExpectError(m + "[[owner]]\nname = \"o\"\nprefixes = [\"10.1.0.0/33\"]\n", {"exceeds"});
+  ExpectError(m + "[[owner]]\nname = \"o\"\nprefixes = [\"campus\"]\n", {"campus"});
+  ExpectError(m + "[[owner]]\nname = \"o\"\n", {"prefixes"});
+  ExpectError(m + "[[owner]]\nname = \"o\"\nprefixes = []\nsecret = 1\n", {"secret", "[owner]"});
+  ExpectError("level = 3\n" + m, {"[[level]]"});
 }
 
 TEST(StoreConfig, SubSecondDurationsRoundTrip) {

@@ -1,5 +1,6 @@
 #include "store/fsck.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -196,7 +197,12 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     }
   }
 
-  // 4. Complete files the catalogue does not know.
+  // 4. Complete files the catalogue does not know. A derived segment is
+  // named after its parent (PARENT.LEVEL), so adopting shorter names first
+  // adopts every parent before its children and AdoptSegment can link them.
+  std::stable_sort(complete.begin(), complete.end(), [](const OnDisk& a, const OnDisk& b) {
+    return StemOf(a.path).size() < StemOf(b.path).size();
+  });
   for (const auto& f : complete) {
     const std::string name = StemOf(f.path);
     if (catalogued.count(name)) continue;

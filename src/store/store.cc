@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
 
+#include "anon/key_file.h"
 #include "segment/storage_router.h"
 #include "util/time_util.h"
 
@@ -51,6 +53,14 @@ Status Store::Init(const std::string& dir_in, const InitOptions& opts) {
   if (!marker.ok() || !marker->exists)
     TROVE_RETURN_IF_ERROR(WriteFileAtomic(fs, JoinPath(primary, kPrimaryMarker),
                                           "trove primary segment path for store " + dir + "\n"));
+  // The master secret of the privacy levels: STORE/keys/ (0700), the key
+  // file 0600. An existing key (a re-run after a failed init) is kept.
+  const std::string key_path = JoinPath(dir, c.storage.keys);
+  const std::string key_dir = DirName(key_path);
+  TROVE_RETURN_IF_ERROR(fs.CreateDirs(key_dir));
+  if (::chmod(key_dir.c_str(), 0700) != 0) return Status::FromErrno(errno, "chmod 700 " + key_dir);
+  auto kst = fs.Stat(key_path);
+  if (!kst.ok() || !kst->exists) TROVE_RETURN_IF_ERROR(CreateMasterKeyFile(key_path));
   auto cat = OpenCatalog(c.storage.catalog, dir, /*create=*/true);
   if (!cat.ok()) return cat.status();
   // The config is written last: its presence means the store is complete.
@@ -75,6 +85,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir_in) {
   s->config_ = std::move(cfg).value();
   s->primary_ = JoinPath(dir, s->config_.storage.primary);
   s->spool_ = JoinPath(dir, s->config_.storage.spool);
+  s->keys_ = JoinPath(dir, s->config_.storage.keys);
   auto cat = OpenCatalog(s->config_.storage.catalog, dir, /*create=*/false);
   if (!cat.ok()) return cat.status();
   s->catalog_ = std::move(cat).value();

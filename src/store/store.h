@@ -8,6 +8,7 @@
 //                           .trove-primary marker
 //   STORE/spool/            local fallback
 //   STORE/run/LINK.lock     held by the process writing LINK
+//   STORE/keys/             (0700) master.key (0600) and reverse/ maps
 //
 // A Store object is used by one thread; several processes may open the
 // same store (the catalogue serialises writers; link locks keep one
@@ -50,6 +51,10 @@ class Store {
   const StoreConfig& config() const { return config_; }
   const std::string& primary_dir() const { return primary_; }
   const std::string& spool_dir() const { return spool_; }
+  // The master secret file (STORE/keys/master.key by default, 0600) and
+  // the encrypted reverse maps beside it (KEYDIR/reverse/LEVEL-EPOCH.map).
+  const std::string& master_key_path() const { return keys_; }
+  std::string reverse_map_dir() const { return JoinPath(DirName(keys_), "reverse"); }
   std::string AreaDir(StorageArea a) const { return a == StorageArea::kPrimary ? primary_ : spool_; }
   Catalog& catalog() { return *catalog_; }
   Fs& fs() { return DefaultFs(); }
@@ -62,7 +67,7 @@ class Store {
   Status ResetCatalog(std::string* backup);
 
  private:
-  std::string dir_, primary_, spool_;
+  std::string dir_, primary_, spool_, keys_;
   StoreConfig config_;
   std::unique_ptr<Catalog> catalog_;
 };

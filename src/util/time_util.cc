@@ -244,10 +244,10 @@ Result<uint64_t> ParseSize(std::string_view s) {
   else if (u == "M" || u == "MB") m = 1e6;
   else if (u == "G" || u == "GB") m = 1e9;
   else if (u == "T" || u == "TB") m = 1e12;
-  else if (u == "KIB") m = 1024.0;
-  else if (u == "MIB") m = 1024.0 * 1024;
-  else if (u == "GIB") m = 1024.0 * 1024 * 1024;
-  else if (u == "TIB") m = 1024.0 * 1024 * 1024 * 1024;
+  else if (u == "KI" || u == "KIB") m = 1024.0;
+  else if (u == "MI" || u == "MIB") m = 1024.0 * 1024;
+  else if (u == "GI" || u == "GIB") m = 1024.0 * 1024 * 1024;
+  else if (u == "TI" || u == "TIB") m = 1024.0 * 1024 * 1024 * 1024;
   else
     return Status::InvalidArgument("cannot parse size '" + std::string(s) + "': unknown unit");
   const double bytes = std::round(v * m);

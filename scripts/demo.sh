@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A five-minute tour of trove, offline: installs dependencies, builds, makes a
+# store, fills it with synthetic traffic and a few shipped real traces, and
+# shows what the store knows. The store goes to $DEMO_STORE if set (kept),
+# else to a temporary directory (removed at the end).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"${JOBS:-2}" --target trove
+TROVE=$PWD/build/trove
+PCAPS=${TROVE_SHARED_PCAPS:-$PWD/../shared/pcaps}
+
+scratch=$(mktemp -d -t trove-demo-XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+STORE=${DEMO_STORE:-$scratch/store}
+
+show() { printf '\n$ %s\n' "$*"; "$@"; }
+trove() { "$TROVE" "$1" --store "$STORE" "${@:2}"; }
+
+show "$TROVE" init --store "$STORE"
+show "$TROVE" synth -o "$scratch/synth.pcap" --packets 200000 --seed 1
+show "$TROVE" import --store "$STORE" "$scratch/synth.pcap"
+for t in ndpi_ftp.pcap tcpdump_ssh.pcap tcpdump_of13_ericsson.pcapng; do
+  if [[ -f "$PCAPS/$t" ]]; then
+    show "$TROVE" import --store "$STORE" --snaplen 0 "$PCAPS/$t"
+  fi
+done
+show "$TROVE" ls --store "$STORE"
+show "$TROVE" info --store "$STORE" 1
+show "$TROVE" stats --store "$STORE"
+show "$TROVE" fsck --store "$STORE"
+
+seg=$(trove ls --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["path"])')
+printf '\n$ tcpdump -nn -tt --nano -r %s | head\n' "$seg"
+tcpdump -nn -tt --nano -r "$seg" 2>/dev/null | head -n 10 || true
+if [[ -n "${DEMO_STORE:-}" ]]; then echo; echo "store kept in $STORE"; fi

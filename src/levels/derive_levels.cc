@@ -1,0 +1,265 @@
+#include "levels/derive_levels.h"
+
+#include <cstring>
+#include <map>
+
+#include "anon/cryptopan_mapper.h"
+#include "anon/key_schedule.h"
+#include "anon/level_policy.h"
+#include "anon/packet_transform.h"
+#include "levels/reverse_map.h"
+#include "packet/decoder.h"
+#include "segment/pcapng_format.h"
+#include "util/byte_buffer.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+namespace trove {
+namespace {
+
+// Delegates to the keyed mapper and records owner addresses in the
+// reverse map.
+class RecordingMapper final : public anon::AddressMapper {
+ public:
+  RecordingMapper(anon::AddressMapper* inner, const std::vector<IpPrefix>* owners,
+                  ReverseMapWriter* rev)
+      : inner_(inner), owners_(owners), rev_(rev) {}
+  void Map4(const uint8_t in[4], uint8_t out[4]) override {
+    inner_->Map4(in, out);
+    Record(4, in, out);
+  }
+  void Map6(const uint8_t in[16], uint8_t out[16]) override {
+    inner_->Map6(in, out);
+    Record(6, in, out);
+  }
+  void MapMac(const uint8_t in[6], uint8_t out[6]) override { inner_->MapMac(in, out); }
+
+ private:
+  void Record(int fam, const uint8_t* in, const uint8_t* out) {
+    if (!rev_) return;
+    for (const auto& p : *owners_)
+      if (p.Contains(fam, in)) {
+        rev_->Add(fam, in, out);
+        return;
+      }
+  }
+  anon::AddressMapper* inner_;
+  const std::vector<IpPrefix>* owners_;
+  ReverseMapWriter* rev_;
+};
+
+struct LevelParams {
+  anon::LevelPolicy policy;
+  EpochPeriod ip_period = EpochPeriod::kYear;
+  EpochPeriod mac_period = EpochPeriod::kMonth;
+};
+
+Result<LevelParams> ParamsFor(const LevelConfig& l) {
+  LevelParams p;
+  auto lv = anon::ParsePrivacyLevel(l.policy);
+  if (!lv.ok()) return lv.status().Annotate("level " + l.name);
+  if (*lv == anon::PrivacyLevel::kRaw)
+    return Status::InvalidArgument("level " + l.name + ": policy must be scrubbed or scrambled");
+  p.policy = anon::PolicyForLevel(*lv);
+  if (!l.tcp_options.empty()) {
+    auto t = anon::ParseTcpOptions(l.tcp_options);
+    if (!t.ok()) return t.status().Annotate("level " + l.name);
+    p.policy.tcp_options = *t;
+  }
+  auto ip = ParseEpochPeriod(l.ip_epoch);
+  if (!ip.ok()) return ip.status().Annotate("level " + l.name + " ip_epoch");
+  auto mac = ParseEpochPeriod(l.mac_epoch);
+  if (!mac.ok()) return mac.status().Annotate("level " + l.name + " mac_epoch");
+  p.ip_period = *ip;
+  p.mac_period = *mac;
+  return p;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DerivedLevels>> DerivedLevels::Create(
+    const StoreConfig& config, SecretBytes master, std::string reverse_dir, StorageRouter& router,
+    Catalog& catalog, SegmentWriterOptions base) {
+  std::unique_ptr<DerivedLevels> d(new DerivedLevels(router, catalog));
+  for (const auto& l : config.levels) {
+    if (!l.enabled) continue;
+    auto p = ParamsFor(l);
+    if (!p.ok()) return p.status();
+    if (l.parent != "raw") {
+      bool found = false;
+      for (const auto& e : d->levels_) found = found || e.name == l.parent;
+      if (!found)
+        return Status::InvalidArgument("level " + l.name + ": parent level '" + l.parent +
+                                       "' is not an enabled level defined before it");
+    }
+    d->levels_.push_back(l);
+  }
+  for (const auto& o : config.owners)
+    for (const auto& s : o.prefixes) {
+      auto p = ParseIpPrefix(s);
+      if (!p.ok()) return p.status().Annotate("owner " + o.name);
+      d->owner_prefixes_.push_back(*p);
+    }
+  d->master_ = std::move(master);
+  d->reverse_dir_ = std::move(reverse_dir);
+  d->base_ = std::move(base);
+  return d;
+}
+
+void DerivedLevels::OnSegmentPublished(const SegmentRecord& rec) {
+  if (rec.level != "raw") return;
+  std::map<std::string, std::vector<SegmentRecord>> by_level;
+  by_level["raw"] = {rec};
+  for (const auto& l : levels_) {
+    auto& out = by_level[l.name];
+    for (const auto& parent : by_level[l.parent]) {
+      auto r = Derive(parent, l);
+      if (!r.ok()) {
+        ++counters_.errors;
+        LogWarning("deriving level " + l.name + " of segment " + parent.name + ": " +
+                   r.status().message());
+        continue;
+      }
+      out.insert(out.end(), r->begin(), r->end());
+    }
+  }
+}
+
+Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& parent,
+                                                         const LevelConfig& level) {
+  auto params = ParamsFor(level);
+  if (!params.ok()) return params.status();
+  const anon::LevelPolicy& policy = params->policy;
+  auto file = MappedFile::Open(parent.path);
+  if (!file.ok()) return file.status();
+
+  std::vector<SegmentRecord> published;
+  std::unique_ptr<SegmentWriter> writer;
+  std::unique_ptr<anon::CryptoPAnMapper> keyed;
+  std::unique_ptr<ReverseMapWriter> rev;
+  std::unique_ptr<RecordingMapper> recording;
+  std::unique_ptr<anon::PacketTransform> transform;
+  Epoch ip_epoch, mac_epoch;
+  bool have_epoch = false;
+  int chunk = 0;
+  Status failure;
+  uint16_t linktype = 0;
+  ByteBuffer out;
+
+  auto finish_chunk = [&]() -> Status {
+    // The reverse map first: a published pseudonym is always unmaskable.
+    if (rev) TROVE_RETURN_IF_ERROR(rev->Flush());
+    if (!writer) return Status::Ok();
+    TROVE_RETURN_IF_ERROR(writer->Close());
+    if (writer->counters().catalog_errors > 0)
+      return Status::Internal("a derived segment of " + parent.name + " could not be catalogued");
+    for (int64_t id : writer->published_ids()) {
+      auto r = catalog_.GetSegment(std::to_string(id));
+      if (r.ok()) published.push_back(*r);
+    }
+    counters_.segments += writer->published_ids().size();
+    writer.reset();
+    return Status::Ok();
+  };
+
+  auto new_writer = [&](const std::string& key_epoch) {
+    SegmentWriterOptions o = base_;
+    o.link = parent.link;
+    o.location = parent.location;
+    o.capture_host = parent.capture_host;
+    o.capture_filter = parent.capture_filter;
+    o.snaplen = parent.snaplen;
+    o.policy.max_bytes = 0;  // one derived segment per parent and epoch
+    o.policy.max_duration_ns = 0;
+    o.live = false;
+    o.level = level.name;
+    o.key_epoch = key_epoch;
+    o.parent_id = parent.id;
+    o.parent_name = parent.name;
+    ++chunk;
+    o.name_suffix = "." + level.name + (chunk > 1 ? "-" + std::to_string(chunk) : "");
+    writer = std::make_unique<SegmentWriter>(std::move(o), router_, catalog_);
+  };
+
+  // (Re)keys for a packet at ts; splits the segment at an IP epoch change.
+  auto rekey = [&](int64_t ts) -> Status {
+    const bool ip_changed = !have_epoch || ts < ip_epoch.begin_ns || ts >= ip_epoch.end_ns;
+    const bool mac_changed = !have_epoch || ts < mac_epoch.begin_ns || ts >= mac_epoch.end_ns;
+    if (!ip_changed && !mac_changed) return Status::Ok();
+    if (ip_changed) {
+      TROVE_RETURN_IF_ERROR(finish_chunk());
+      ip_epoch = EpochOf(params->ip_period, ts);
+      rev.reset();
+      if (policy.scramble_addresses && !owner_prefixes_.empty()) {
+        auto r = ReverseMapWriter::Open(reverse_dir_, master_.span(), level.name, ip_epoch.name);
+        if (!r.ok()) return r.status();
+        rev = std::move(r).value();
+      }
+      new_writer(ip_epoch.name);
+    }
+    mac_epoch = EpochOf(params->mac_period, ts);
+    have_epoch = true;
+    auto ipk = DeriveKey(master_.span(), "ip", level.name, ip_epoch.name);
+    if (!ipk.ok()) return ipk.status();
+    auto mack = DeriveKey(master_.span(), "mac", level.name, mac_epoch.name);
+    if (!mack.ok()) return mack.status();
+    auto m = anon::CryptoPAnMapper::Create(ipk->span(), mack->span());
+    if (!m.ok()) return m.status();
+    keyed = std::move(m).value();
+    recording = std::make_unique<RecordingMapper>(keyed.get(), &owner_prefixes_, rev.get());
+    transform = std::make_unique<anon::PacketTransform>(policy, recording.get());
+    return Status::Ok();
+  };
+
+  PcapngVisitor v;
+  v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
+    linktype = i.linktype;
+    return true;
+  };
+  v.on_packet = [&](const PcapngPacket& pk) {
+    ++counters_.packets_in;
+    if (policy.needs_mapper()) {
+      failure = rekey(pk.ts_ns);
+      if (!failure.ok()) return false;
+    } else if (!writer) {
+      transform = std::make_unique<anon::PacketTransform>(policy, nullptr);
+      new_writer("");
+    }
+    PacketRef in;
+    in.ts_ns = pk.ts_ns;
+    in.caplen = pk.caplen;
+    in.wirelen = pk.wirelen;
+    in.linktype = linktype;
+    in.data = pk.data;
+    DecodedPacket d;
+    Decode(in, &d);
+    uint32_t wirelen = 0;
+    if (!transform->Apply(in, d, &out, &wirelen)) {
+      ++counters_.packets_dropped;
+      return true;
+    }
+    PacketRef o = in;
+    o.caplen = static_cast<uint32_t>(out.size());
+    o.wirelen = wirelen;
+    o.data = out.data();
+    DecodedPacket od;
+    Decode(o, &od);
+    failure = writer->Append(o, od);
+    if (!failure.ok()) return false;
+    ++counters_.packets_out;
+    return true;
+  };
+  PcapngParseResult pr = ParsePcapng((*file)->data(), (*file)->size(), v);
+  if (!failure.ok()) {
+    (void)finish_chunk();
+    return failure;
+  }
+  if (!pr.error.ok()) {
+    (void)finish_chunk();
+    return pr.error.Annotate("reading " + parent.path);
+  }
+  TROVE_RETURN_IF_ERROR(finish_chunk());
+  return published;
+}
+
+}  // namespace trove

@@ -1,0 +1,82 @@
+#pragma once
+// DerivedLevels: produces the privacy levels of the store (config [[level]],
+// default scrubbed <- raw and scrambled <- scrubbed) inside the archive. It
+// is a SegmentObserver: when a raw segment is published it synchronously
+// derives each enabled level from its parent level's segment(s), in config
+// order (parents first), on the writer's thread.
+//
+// One derived segment per parent segment and IP key epoch, named
+// PARENT.LEVEL (PARENT.LEVEL-2, -3, ... when the parent spans several IP
+// epochs), written by a SegmentWriter with no size or time rotation, so it
+// takes the same durability path as the raw segment (partial -> fsync ->
+// rename -> catalogue) and records trove.level / trove.key_epoch /
+// trove.parent in its header and level / parent_id in the catalogue.
+//
+// Keys (anon/key_schedule.h): for a packet at time t, the IP key is
+// DeriveKey(master, "ip", LEVEL, EpochOf(ip_epoch, t)) and the MAC key
+// DeriveKey(master, "mac", LEVEL, EpochOf(mac_epoch, t)); the mapper is
+// re-keyed when either epoch changes. Levels that scramble nothing carry no
+// key epoch and are never split.
+//
+// Owners: while a scrambling level is derived, the pairs (original ->
+// pseudonym) of addresses inside any [[owner]] prefix are appended to the
+// encrypted reverse map of (LEVEL, IP epoch) (levels/reverse_map.h) before
+// the segment holding them is published. Other addresses are never
+// recorded.
+//
+// Failures (unreadable parent, key derivation, storage) are logged and
+// counted, never propagated: the raw segment is already safe.
+// Not thread-safe; owned by the writer thread.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "anon/secret_bytes.h"
+#include "catalog/catalog.h"
+#include "levels/prefix.h"
+#include "segment/segment_writer.h"
+#include "segment/storage_router.h"
+#include "store/config.h"
+
+namespace trove {
+
+struct DerivedLevelsCounters {
+  uint64_t segments = 0;  // derived segments published
+  uint64_t packets_in = 0;
+  uint64_t packets_out = 0;
+  uint64_t packets_dropped = 0;  // nothing understood (see packet_transform.h)
+  uint64_t errors = 0;
+};
+
+class DerivedLevels final : public SegmentObserver {
+ public:
+  // Validates the levels and owners of `config` (InvalidArgument naming the
+  // level). `base` gives interface/source/checkpoint settings; link,
+  // location, host, filter and snaplen are taken from each parent segment.
+  static Result<std::unique_ptr<DerivedLevels>> Create(const StoreConfig& config,
+                                                       SecretBytes master, std::string reverse_dir,
+                                                       StorageRouter& router, Catalog& catalog,
+                                                       SegmentWriterOptions base);
+
+  void OnSegmentPublished(const SegmentRecord& rec) override;
+
+  // Derives one level from one parent segment; returns the new records.
+  Result<std::vector<SegmentRecord>> Derive(const SegmentRecord& parent, const LevelConfig& level);
+
+  const DerivedLevelsCounters& counters() const { return counters_; }
+
+ private:
+  DerivedLevels(StorageRouter& router, Catalog& catalog) : router_(router), catalog_(catalog) {}
+
+  std::vector<LevelConfig> levels_;  // enabled, parents first
+  std::vector<IpPrefix> owner_prefixes_;
+  SecretBytes master_;
+  std::string reverse_dir_;
+  StorageRouter& router_;
+  Catalog& catalog_;
+  SegmentWriterOptions base_;
+  DerivedLevelsCounters counters_;
+};
+
+}  // namespace trove
