@@ -38,24 +38,14 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-TROVE=${TROVE_BIN:-$PWD/build/trove}
-if [[ ! -x "$TROVE" ]]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build build -j2 --target trove
-  TROVE=$PWD/build/trove
-fi
-for tool in tcpdump tracesplit capinfos /usr/bin/time python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/setup.sh" >&2; exit 1; }
-done
+source bench/lib.sh
+TROVE=$(bench_trove)
+bench_need tcpdump tracesplit capinfos /usr/bin/time python3
 
 OUT=bench/out
 RUN=$OUT/run
 mkdir -p "$OUT"
-IN=$OUT/synth-1100M-seed1.pcap
-if [[ ! -s "$IN" ]]; then
-  echo "making $IN"
-  "$TROVE" synth -o "$IN" --bytes 1100M --seed 1
-fi
+IN=$(bench_input "$TROVE" 1100M)
 in_bytes=$(stat -c %s "$IN")
 packets=$(capinfos -M -T -r -c "$IN" | cut -f2)
 echo "input: $IN, $in_bytes bytes, $packets packets"
@@ -70,19 +60,6 @@ prepare() {
   rm -rf "$RUN"
   mkdir -p "$RUN"
   case "$1" in trove*) "$TROVE" init --store "$RUN/store" >/dev/null ;; esac
-}
-
-timed() {  # tool, run index, command...
-  local tool=$1 i=$2 wall rss
-  shift 2
-  if ! /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
-    echo "$tool run $i failed: $*" >&2
-    tail -n 20 "$OUT/last.err" >&2
-    exit 1
-  fi
-  read -r wall rss <"$OUT/time.txt"
-  printf '%s\t%s\t%s\t%s\n' "$tool" "$i" "$wall" "$rss" >>"$RESULTS"
-  printf '  %-11s run %d: %7.2f s %9d KB peak RSS\n' "$tool" "$i" "$wall" "$rss"
 }
 
 run_tool() {  # tool, run index
@@ -113,40 +90,24 @@ if [[ $SCALING == 1 ]]; then
   scaling=$(stat -c %s "$IN2")
 fi
 
-python3 - "$RESULTS" "$in_bytes" "$packets" "$N" "$IN" "$scaling" >"$OUT/import.md" <<'PY'
+{
+  bench_summary "Import benchmark" "$IN" "$in_bytes" "$packets" "$N" \
+    "trove64=trove import --snaplen 64" "trove-full=trove import --snaplen 0" \
+    "tcpdump=tcpdump -r IN -w OUT" "tracesplit=tracesplit -S 64 -b 512000000" \
+    -- trove64/tracesplit trove-full/tcpdump
+  if [[ -n "$scaling" ]]; then
+    python3 - "$RESULTS" "$in_bytes" "$scaling" <<'PY'
 import csv, statistics, sys
-results, in_bytes, packets, n, src, scaling = sys.argv[1:7]
-in_bytes, packets = int(in_bytes), int(packets)
-rows = list(csv.DictReader(open(results), delimiter="\t"))
-by = {}
-for r in rows:
-    by.setdefault(r["tool"], []).append((float(r["wall_s"]), int(r["maxrss_kb"])))
-med = {t: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for t, v in by.items()}
-desc = {
-    "trove64": "trove import --snaplen 64",
-    "trove-full": "trove import --snaplen 0",
-    "tcpdump": "tcpdump -r IN -w OUT",
-    "tracesplit": "tracesplit -S 64 -b 512000000",
-}
-print(f"# Import benchmark\n")
-print(f"Input: `{src}`, {in_bytes / 1e6:.0f} MB, {packets} packets. {n} runs per tool, "
-      f"interleaved; medians. Page cache warm (input read once before the runs; "
-      f"dropping caches is not possible here).\n")
-print("| tool | command | wall s | Mpps | MB/s | peak RSS MB |")
-print("|---|---|---:|---:|---:|---:|")
-for t in ("trove64", "trove-full", "tcpdump", "tracesplit"):
-    if t in med:
-        w, m = med[t]
-        print(f"| {t} | `{desc[t]}` | {w:.2f} | {packets / w / 1e6:.2f} | {in_bytes / w / 1e6:.0f} | {m / 1024:.1f} |")
-print()
-def ratio(a, b):
-    return f"{med[a][0] / med[b][0]:.2f}" if a in med and b in med and med[b][0] > 0 else "n/a"
-print(f"- wall-time ratio trove64 / tracesplit: **{ratio('trove64', 'tracesplit')}** (< 1: trove faster)")
-print(f"- wall-time ratio trove-full / tcpdump: **{ratio('trove-full', 'tcpdump')}**")
-if "trove64-2x" in med:
-    print(f"- peak RSS, trove import --snaplen 64: {med['trove64'][1] / 1024:.1f} MB on {in_bytes / 1e6:.0f} MB, "
-          f"{med['trove64-2x'][1] / 1024:.1f} MB on {int(scaling) / 1e6:.0f} MB")
-print(f"\nReproduce: `bench/import_bench.sh -n {n}{' --memory-scaling' if scaling else ''}`")
+rss = {}
+for r in csv.DictReader(open(sys.argv[1]), delimiter="\t"):
+    rss.setdefault(r["tool"], []).append(int(r["maxrss_kb"]))
+a, b = (statistics.median(rss[t]) / 1024 for t in ("trove64", "trove64-2x"))
+print(f"- peak RSS, trove import --snaplen 64: {a:.1f} MB on {int(sys.argv[2]) / 1e6:.0f} MB, "
+      f"{b:.1f} MB on {int(sys.argv[3]) / 1e6:.0f} MB")
 PY
+  fi
+  echo
+  echo "Reproduce: \`bench/import_bench.sh -n $N${scaling:+ --memory-scaling}\`"
+} >"$OUT/import.md"
 echo
 cat "$OUT/import.md"
