@@ -70,6 +70,11 @@ CREATE TABLE stranded_partials (
 );
 )sql";
 
+// Version 3: the key epoch of derived segments (as in trove.key_epoch).
+constexpr const char* kV3 = R"sql(
+ALTER TABLE segments ADD COLUMN key_epoch TEXT NOT NULL DEFAULT '';
+)sql";
+
 std::string DbPath(sqlite3* db) {
   const char* f = db ? sqlite3_db_filename(db, "main") : nullptr;
   if (f == nullptr || *f == '\0') return ":memory:";
@@ -90,6 +95,7 @@ const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "segments and store_meta", kV1},
       {2, "stranded_partials", kV2},
+      {3, "segments.key_epoch", kV3},
   };
   return kMigrations;
 }

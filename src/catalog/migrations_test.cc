@@ -91,7 +91,7 @@ TEST(Migrations, ListIsContiguousFromOne) {
     EXPECT_NE(ms[i].sql, nullptr);
     EXPECT_NE(ms[i].description, nullptr);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 2);
+  EXPECT_EQ(LatestSchemaVersion(), 3);
 }
 
 TEST(Migrations, StepByStepOnAFreshDatabase) {
@@ -109,10 +109,13 @@ TEST(Migrations, StepByStepOnAFreshDatabase) {
   EXPECT_EQ(Version(db), 2);
   RawExec(db, "SELECT COUNT(*) FROM stranded_partials");
   ASSERT_TRUE(MigrateTo(db, 2).ok());  // no-op
+  ASSERT_TRUE(MigrateTo(db, 3).ok());
+  EXPECT_EQ(Version(db), 3);
+  RawExec(db, "SELECT key_epoch FROM segments");
 
   Status down = MigrateTo(db, 1);
   EXPECT_EQ(down.code(), Status::Code::kFailedPrecondition) << down.ToString();
-  EXPECT_EQ(MigrateTo(db, 3).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(MigrateTo(db, 4).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(MigrateTo(db, -1).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(sqlite3_get_autocommit(db));  // no transaction left open
   sqlite3_close(db);
@@ -158,7 +161,7 @@ TEST(Migrations, SchemaHasEveryColumnAndIndex) {
       "ipv4_bytes",   "ipv6_packets",  "ipv6_bytes",     "tcp_packets",
       "tcp_bytes",    "udp_packets",   "udp_bytes",      "icmp_packets",
       "icmp_bytes",   "other_packets", "other_bytes",    "kernel_drops",
-      "ring_drops",   "store_drops"};
+      "ring_drops",   "store_drops",   "key_epoch"};
   EXPECT_EQ(column_names("segments"), want_segments);
   EXPECT_EQ(column_names("store_meta"), (std::vector<std::string>{"key", "value"}));
   EXPECT_EQ(column_names("stranded_partials"),
@@ -201,7 +204,8 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Catalog& cat = **opened;
-  EXPECT_EQ(cat.SchemaVersion(), 2);
+  EXPECT_EQ(cat.SchemaVersion(), 3);
+  EXPECT_EQ(cat.GetSegment("old-1")->key_epoch, "");  // column default
   auto a = cat.GetSegment("old-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->id, 1);
@@ -236,7 +240,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   opened.value().reset();  // close
 
   if (CliAvailable()) {
-    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "2");
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "3");
     const std::string schema = Cli(path, ".schema");
     EXPECT_NE(schema.find("CREATE TABLE stranded_partials"), std::string::npos) << schema;
     EXPECT_NE(schema.find("CREATE TABLE segments"), std::string::npos) << schema;
@@ -290,7 +294,7 @@ TEST(Migrations, RefusesNewerSchema) {
     EXPECT_EQ(c.status().code(), Status::Code::kFailedPrecondition);
     EXPECT_EQ(c.status().message(), "catalogue " + path +
                                         " has schema version 99, newer than this trove supports "
-                                        "(2); use a newer trove");
+                                        "(3); use a newer trove");
   }
   db = RawOpen(path);
   EXPECT_EQ(Version(db), 99);  // untouched

@@ -29,6 +29,7 @@ struct SegmentRecord {
   std::string location;         // free text from the link config (site, router)
   std::string level = "raw";    // privacy level; "raw" for captured segments
   int64_t parent_id = 0;        // derived segments: the segment they came from
+  std::string key_epoch;        // derived, scrambled segments: e.g. "2026" (never a key)
   std::string path;             // absolute path of the file
   StorageArea area = StorageArea::kPrimary;
   SegmentState state = SegmentState::kStored;

@@ -94,6 +94,7 @@ const std::vector<Column>& Columns() {
       TROVE_INT_COL("kernel_drops", drops.kernel),
       TROVE_INT_COL("ring_drops", drops.ring),
       TROVE_INT_COL("store_drops", drops.store),
+      TROVE_TEXT_COL("key_epoch", key_epoch),
   };
   return kCols;
 }

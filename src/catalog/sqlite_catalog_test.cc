@@ -52,6 +52,7 @@ SegmentRecord MakeRecord(int i) {
   r.location = "rack " + std::to_string(i);
   r.level = i % 3 ? "raw" : "scrubbed";
   r.parent_id = i + 7;
+  r.key_epoch = i % 3 ? "" : "2026";
   r.path = "/store/segments/seg-" + std::to_string(i) + ".pcapng";
   r.area = i % 4 == 1 ? StorageArea::kSpool : StorageArea::kPrimary;
   r.state = SegmentState::kStored;
@@ -87,6 +88,7 @@ void ExpectSameRecord(const SegmentRecord& a, const SegmentRecord& b) {
   EXPECT_FIELD(location);
   EXPECT_FIELD(level);
   EXPECT_FIELD(parent_id);
+  EXPECT_FIELD(key_epoch);
   EXPECT_FIELD(path);
   EXPECT_FIELD(area);
   EXPECT_FIELD(state);
@@ -164,7 +166,7 @@ class CatalogTest : public ::testing::Test {
 
 TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(cat_->SchemaVersion(), LatestSchemaVersion());
-  EXPECT_EQ(cat_->SchemaVersion(), 2);
+  EXPECT_EQ(cat_->SchemaVersion(), 3);
   sqlite3* db = cat_->db_for_testing();
   auto pragma = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;
@@ -178,7 +180,7 @@ TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
   EXPECT_EQ(pragma("PRAGMA foreign_keys"), "1");
   EXPECT_EQ(pragma("PRAGMA busy_timeout"), "10000");
-  EXPECT_EQ(pragma("PRAGMA user_version"), "2");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "3");
 }
 
 TEST_F(CatalogTest, InsertAndGetRoundTripEveryField) {

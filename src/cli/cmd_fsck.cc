@@ -33,6 +33,7 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
                                {"removed", r.removed},
                                {"adopted", r.adopted},
                                {"relocated", r.relocated},
+                               {"derived", r.derived},
                                {"missing", r.missing},
                                {"corrupt", r.corrupt},
                                {"busy", r.busy},
@@ -49,6 +50,7 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
       show("removed", r.removed);
       show("adopted", r.adopted);
       show("relocated", r.relocated);
+      show("derived", r.derived);
       show("MISSING", r.missing);
       show("CORRUPT", r.corrupt);
       show("in use", r.busy);

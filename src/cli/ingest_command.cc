@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "anon/key_file.h"
 #include "segment/segment_recovery.h"
 #include "store/mover.h"
 #include "util/log.h"
@@ -71,28 +70,17 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   w.live = live;
   s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
 
-  // Privacy levels, derived as each raw segment is published.
-  bool any_level = false;
-  for (const auto& l : s.store->config().levels) any_level = any_level || l.enabled;
-  if (any_level) {
-    auto master = LoadMasterSecretFile(s.store->master_key_path());
-    if (!master.ok() && master.status().code() == Status::Code::kNotFound) {
-      LogWarning("no master key at " + s.store->master_key_path() +
-                 " (a store created before privacy levels): derived levels are not produced");
-    } else if (!master.ok()) {
-      throw ExitError{2, master.status().message()};
-    } else {
-      auto d = DerivedLevels::Create(s.store->config(), std::move(master).value(),
-                                     s.store->reverse_map_dir(), *s.router, s.store->catalog(), w);
-      if (!d.ok()) throw ExitError{2, d.status().message()};
-      s.levels = std::move(d).value();
-      s.writer->AddObserver(s.levels.get());
-    }
-  }
+  // Privacy levels, derived in the background as each raw segment is
+  // published.
+  auto levels = BackgroundDeriver::Start(*s.store, w);
+  if (!levels.ok()) throw ExitError{2, levels.status().message()};
+  s.levels = std::move(levels).value();
+  if (s.levels) s.writer->AddObserver(s.levels.get());
   return s;
 }
 
 int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
+  if (s.levels) s.levels->Finish();
   // Drain the spool now if the primary is back (the capture daemon also
   // does this periodically).
   MoverReport mv;

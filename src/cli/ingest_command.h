@@ -10,7 +10,7 @@
 
 #include "cli/command.h"
 #include "ingest/ingest_pipeline.h"
-#include "levels/derive_levels.h"
+#include "levels/background_deriver.h"
 #include "segment/segment_writer.h"
 #include "segment/storage_router.h"
 #include "store/store.h"
@@ -32,8 +32,10 @@ struct IngestSession {
   LinkConfig link;
   std::unique_ptr<LinkLock> lock;
   std::unique_ptr<StorageRouter> router;
+  // Observer of `writer`; null if the store has no level or no key.
+  // Declared before `writer`, so it outlives it.
+  std::unique_ptr<BackgroundDeriver> levels;
   std::unique_ptr<SegmentWriter> writer;
-  std::unique_ptr<DerivedLevels> levels;  // observer of `writer`; null if the store has no key
   uint32_t snaplen = 0;
 };
 

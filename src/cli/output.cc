@@ -26,6 +26,7 @@ nlohmann::json SegmentToJson(const SegmentRecord& r) {
       {"location", r.location},
       {"level", r.level},
       {"parent_id", r.parent_id},
+      {"key_epoch", r.key_epoch},
       {"path", r.path},
       {"area", ToString(r.area)},
       {"state", ToString(r.state)},
@@ -70,7 +71,7 @@ std::string SegmentDetails(const SegmentRecord& r) {
   auto line = [&](const char* k, const std::string& v) { o << "  " << k << ": " << v << "\n"; };
   o << "segment " << r.id << " (" << r.name << ")\n";
   line("link        ", r.link + " at " + r.location);
-  line("level       ", r.level);
+  line("level       ", r.level + (r.key_epoch.empty() ? "" : " (key epoch " + r.key_epoch + ")"));
   line("state       ", std::string(ToString(r.state)) + " in " + ToString(r.area));
   line("path        ", r.path);
   line("start       ", FormatRfc3339(s.first_ts_ns));

@@ -1,9 +1,11 @@
 #include "levels/derive_levels.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
 #include "anon/cryptopan_mapper.h"
+#include "anon/key_file.h"
 #include "anon/key_schedule.h"
 #include "anon/level_policy.h"
 #include "anon/packet_transform.h"
@@ -107,26 +109,74 @@ Result<std::unique_ptr<DerivedLevels>> DerivedLevels::Create(
 }
 
 void DerivedLevels::OnSegmentPublished(const SegmentRecord& rec) {
-  if (rec.level != "raw") return;
-  std::map<std::string, std::vector<SegmentRecord>> by_level;
-  by_level["raw"] = {rec};
-  for (const auto& l : levels_) {
-    auto& out = by_level[l.name];
-    for (const auto& parent : by_level[l.parent]) {
-      auto r = Derive(parent, l);
-      if (!r.ok()) {
-        ++counters_.errors;
-        LogWarning("deriving level " + l.name + " of segment " + parent.name + ": " +
-                   r.status().message());
-        continue;
-      }
-      out.insert(out.end(), r->begin(), r->end());
-    }
+  auto r = Complete(rec);
+  if (!r.ok()) {
+    ++counters_.errors;
+    LogWarning("deriving the levels of segment " + rec.name + ": " + r.status().message() +
+               " (`trove fsck` derives what is missing)");
   }
 }
 
-Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& parent,
-                                                         const LevelConfig& level) {
+Result<std::vector<SegmentRecord>> DerivedLevels::Children(const SegmentRecord& parent,
+                                                           const std::string& level) {
+  // A child's packets lie within its parent's time range.
+  SegmentQuery q;
+  q.level = level;
+  q.since_ns = parent.stats.first_ts_ns;
+  q.until_ns = parent.stats.last_ts_ns + 1;
+  auto list = catalog_.ListSegments(q);
+  if (!list.ok()) return list.status();
+  std::vector<SegmentRecord> out;
+  for (auto& r : *list)
+    if (r.parent_id == parent.id) out.push_back(std::move(r));
+  return out;
+}
+
+Result<std::vector<SegmentRecord>> DerivedLevels::Complete(const SegmentRecord& raw,
+                                                           bool dry_run) {
+  std::vector<SegmentRecord> published;
+  if (raw.level != "raw") return published;
+  std::map<std::string, std::vector<SegmentRecord>> by_level;
+  by_level["raw"] = {raw};
+  Status first_error;
+  for (const auto& l : levels_) {
+    auto& out = by_level[l.name];
+    for (const auto& parent : by_level[l.parent]) {
+      auto have = Children(parent, l.name);
+      if (!have.ok()) return have.status();
+      std::vector<std::string> epochs;
+      for (const auto& c : *have) epochs.push_back(c.key_epoch);
+      out.insert(out.end(), have->begin(), have->end());
+      // A level without key epochs has one child per parent; a keyed one,
+      // one per epoch (Derive skips those in `epochs`).
+      auto params = ParamsFor(l);
+      if (!params.ok()) return params.status();
+      if (!have->empty() && !params->policy.needs_mapper()) continue;
+      if (dry_run) {
+        SegmentRecord would;
+        would.name = parent.name + "." + l.name;
+        would.level = l.name;
+        would.parent_id = parent.id;
+        published.push_back(std::move(would));
+        continue;  // nor its children: they need it first
+      }
+      auto r = Derive(parent, l, epochs);
+      if (!r.ok()) {
+        if (first_error.ok())
+          first_error = r.status().Annotate("level " + l.name + " of " + parent.name);
+        continue;
+      }
+      out.insert(out.end(), r->begin(), r->end());
+      published.insert(published.end(), r->begin(), r->end());
+    }
+  }
+  if (!first_error.ok()) return first_error;
+  return published;
+}
+
+Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
+    const SegmentRecord& parent, const LevelConfig& level,
+    const std::vector<std::string>& skip_epochs) {
   auto params = ParamsFor(level);
   if (!params.ok()) return params.status();
   const anon::LevelPolicy& policy = params->policy;
@@ -141,9 +191,11 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& pa
   std::unique_ptr<anon::PacketTransform> transform;
   Epoch ip_epoch, mac_epoch;
   bool have_epoch = false;
+  bool skipping = false;  // this IP epoch's child exists already
   int chunk = 0;
   Status failure;
   uint16_t linktype = 0;
+  SegmentHeaderInfo parent_header;
   ByteBuffer out;
 
   auto finish_chunk = [&]() -> Status {
@@ -168,6 +220,10 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& pa
     o.location = parent.location;
     o.capture_host = parent.capture_host;
     o.capture_filter = parent.capture_filter;
+    // As the parent was captured, so that every derivation of it is the
+    // same file whoever runs it (the writer, fsck).
+    if (!parent_header.interface.empty()) o.interface = parent_header.interface;
+    if (!parent_header.source.empty()) o.source = parent_header.source;
     o.snaplen = parent.snaplen;
     o.policy.max_bytes = 0;  // one derived segment per parent and epoch
     o.policy.max_duration_ns = 0;
@@ -186,10 +242,22 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& pa
     const bool ip_changed = !have_epoch || ts < ip_epoch.begin_ns || ts >= ip_epoch.end_ns;
     const bool mac_changed = !have_epoch || ts < mac_epoch.begin_ns || ts >= mac_epoch.end_ns;
     if (!ip_changed && !mac_changed) return Status::Ok();
+    if (!ip_changed && skipping) {
+      mac_epoch = EpochOf(params->mac_period, ts);
+      return Status::Ok();
+    }
     if (ip_changed) {
       TROVE_RETURN_IF_ERROR(finish_chunk());
       ip_epoch = EpochOf(params->ip_period, ts);
       rev.reset();
+      skipping = std::find(skip_epochs.begin(), skip_epochs.end(), ip_epoch.name) !=
+                 skip_epochs.end();
+      if (skipping) {
+        ++chunk;  // keeps the names of the later chunks what they were
+        have_epoch = true;
+        mac_epoch = EpochOf(params->mac_period, ts);
+        return Status::Ok();
+      }
       if (policy.scramble_addresses && !owner_prefixes_.empty()) {
         auto r = ReverseMapWriter::Open(reverse_dir_, master_.span(), level.name, ip_epoch.name);
         if (!r.ok()) return r.status();
@@ -212,19 +280,25 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& pa
   };
 
   PcapngVisitor v;
+  v.on_section = [&](const SectionInfo& sec, uint64_t) {
+    ParseSegmentSection(sec, &parent_header);
+    return true;
+  };
   v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
     linktype = i.linktype;
+    ParseSegmentInterface(i, &parent_header);
     return true;
   };
   v.on_packet = [&](const PcapngPacket& pk) {
-    ++counters_.packets_in;
     if (policy.needs_mapper()) {
       failure = rekey(pk.ts_ns);
       if (!failure.ok()) return false;
+      if (skipping) return true;
     } else if (!writer) {
       transform = std::make_unique<anon::PacketTransform>(policy, nullptr);
       new_writer("");
     }
+    ++counters_.packets_in;
     PacketRef in;
     in.ts_ns = pk.ts_ns;
     in.caplen = pk.caplen;
@@ -260,6 +334,23 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(const SegmentRecord& pa
   }
   TROVE_RETURN_IF_ERROR(finish_chunk());
   return published;
+}
+
+Result<std::unique_ptr<DerivedLevels>> OpenStoreLevels(Store& store, StorageRouter& router,
+                                                       Catalog& catalog,
+                                                       const SegmentWriterOptions& base) {
+  bool any = false;
+  for (const auto& l : store.config().levels) any = any || l.enabled;
+  if (!any) return std::unique_ptr<DerivedLevels>();
+  auto master = LoadMasterSecretFile(store.master_key_path());
+  if (!master.ok() && master.status().code() == Status::Code::kNotFound) {
+    LogWarning("no master key at " + store.master_key_path() +
+               " (a store created before privacy levels): derived levels are not produced");
+    return std::unique_ptr<DerivedLevels>();
+  }
+  if (!master.ok()) return master.status();
+  return DerivedLevels::Create(store.config(), std::move(master).value(), store.reverse_map_dir(),
+                               router, catalog, base);
 }
 
 }  // namespace trove

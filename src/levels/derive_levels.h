@@ -24,9 +24,16 @@
 // the segment holding them is published. Other addresses are never
 // recorded.
 //
+// Idempotent: Complete() derives only what the catalogue does not already
+// hold (a child at that level with that parent, per key epoch), so running
+// it again after a crash (`trove fsck`) finishes an interrupted derivation
+// and never duplicates one.
+//
 // Failures (unreadable parent, key derivation, storage) are logged and
-// counted, never propagated: the raw segment is already safe.
-// Not thread-safe; owned by the writer thread.
+// counted, never propagated from OnSegmentPublished: the raw segment is
+// already safe, and fsck derives what is missing.
+// Not thread-safe: one thread (levels/background_deriver.h runs it off
+// the writer thread).
 
 #include <memory>
 #include <string>
@@ -38,6 +45,7 @@
 #include "segment/segment_writer.h"
 #include "segment/storage_router.h"
 #include "store/config.h"
+#include "store/store.h"
 
 namespace trove {
 
@@ -59,15 +67,30 @@ class DerivedLevels final : public SegmentObserver {
                                                        StorageRouter& router, Catalog& catalog,
                                                        SegmentWriterOptions base);
 
+  // Complete(rec), errors logged and counted.
   void OnSegmentPublished(const SegmentRecord& rec) override;
 
+  // Derives every enabled level of the raw segment `raw` that the catalogue
+  // lacks; returns the records it published (empty: nothing was missing).
+  // Other levels of `raw` are ignored (returns nothing).
+  // With `dry_run`, derives nothing and returns a record (name, level,
+  // parent_id) for each child it would derive first.
+  Result<std::vector<SegmentRecord>> Complete(const SegmentRecord& raw, bool dry_run = false);
+
   // Derives one level from one parent segment; returns the new records.
-  Result<std::vector<SegmentRecord>> Derive(const SegmentRecord& parent, const LevelConfig& level);
+  // Key epochs in `skip_epochs` already have their child: not written again.
+  Result<std::vector<SegmentRecord>> Derive(const SegmentRecord& parent, const LevelConfig& level,
+                                            const std::vector<std::string>& skip_epochs = {});
+
+  bool empty() const { return levels_.empty(); }
 
   const DerivedLevelsCounters& counters() const { return counters_; }
 
  private:
   DerivedLevels(StorageRouter& router, Catalog& catalog) : router_(router), catalog_(catalog) {}
+
+  // The stored children of `parent` at `level`.
+  Result<std::vector<SegmentRecord>> Children(const SegmentRecord& parent, const std::string& level);
 
   std::vector<LevelConfig> levels_;  // enabled, parents first
   std::vector<IpPrefix> owner_prefixes_;
@@ -78,5 +101,13 @@ class DerivedLevels final : public SegmentObserver {
   SegmentWriterOptions base_;
   DerivedLevelsCounters counters_;
 };
+
+// The store's levels with its master key (STORE/keys/master.key), deriving
+// through `router` and `catalog`. Null when no level is enabled, or when
+// the store has no master key (a store created before privacy levels; a
+// warning is logged). Errors: a bad level configuration, an unreadable key.
+Result<std::unique_ptr<DerivedLevels>> OpenStoreLevels(Store& store, StorageRouter& router,
+                                                       Catalog& catalog,
+                                                       const SegmentWriterOptions& base);
 
 }  // namespace trove

@@ -10,9 +10,11 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
+#include <map>
 
 #include "anon/cryptopan_mapper.h"
 #include "anon/key_schedule.h"
@@ -218,6 +220,62 @@ TEST(DerivedLevels, RederivingIsByteIdentical) {
   auto again = l1->Derive(raws[0], ConfigWithOwner().levels[0]);
   EXPECT_FALSE(again.ok());  // the name is taken: nothing is replaced
   EXPECT_EQ(ReadAll(map), before);
+}
+
+// What a crash leaves: a raw segment whose derivation stopped part-way.
+// Complete() derives exactly what is missing, byte-identical to what the
+// uninterrupted derivation wrote, and nothing twice.
+TEST(DerivedLevels, CompleteDerivesOnlyWhatIsMissing) {
+  Harness h;
+  auto raws = segtest::WriteSegments(*h.catalog, *h.router,
+                                     segtest::UdpStream(40, kNewYearEve, 500'000'000));
+  ASSERT_EQ(raws.size(), 1u);
+  const SegmentRecord raw = raws[0];
+  auto levels = MakeLevels(h, ConfigWithOwner());
+  ASSERT_NE(levels, nullptr);
+  auto first = levels->Complete(raw);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 3u);  // scrubbed, scrambled 2025, scrambled 2026
+  std::map<std::string, std::string> sha;
+  for (const auto& r : *first) sha[r.name] = r.sha256;
+  const std::string scrubbed = raw.name + ".scrubbed";
+  const std::string s2025 = scrubbed + ".scrambled", s2026 = scrubbed + ".scrambled-2";
+  ASSERT_EQ(sha.count(s2025) + sha.count(s2026) + sha.count(scrubbed), 3u);
+  EXPECT_EQ(h.catalog->GetSegment(s2025)->key_epoch, "2025");
+  EXPECT_EQ(h.catalog->GetSegment(s2026)->key_epoch, "2026");
+
+  auto again = levels->Complete(raw);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+
+  auto forget = [&](const std::string& name) {
+    auto r = h.catalog->GetSegment(name);
+    ASSERT_TRUE(r.ok()) << name;
+    ASSERT_TRUE(h.catalog->DeleteSegment(r->id).ok());
+    ASSERT_EQ(::unlink(r->path.c_str()), 0);
+  };
+  // The crash came before the second epoch's child was published.
+  forget(s2026);
+  auto dry = levels->Complete(raw, /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok());
+  ASSERT_EQ(dry->size(), 1u);
+  EXPECT_EQ((*dry)[0].level, "scrambled");
+  EXPECT_FALSE(h.catalog->GetSegment(s2026).ok());  // a dry run writes nothing
+  auto one = levels->Complete(raw);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].name, s2026);
+  EXPECT_EQ((*one)[0].sha256, sha[s2026]);
+  // ... or before anything was derived.
+  for (const auto& n : {s2025, s2026, scrubbed}) forget(n);
+  auto all = levels->Complete(raw);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  for (const auto& r : *all) EXPECT_EQ(r.sha256, sha[r.name]) << r.name;
+  // A derived segment is not a parent of levels.
+  auto child = h.catalog->GetSegment(scrubbed);
+  ASSERT_TRUE(child.ok());
+  EXPECT_TRUE(levels->Complete(*child)->empty());
 }
 
 TEST(DerivedLevels, DisabledLevelsAndNoOwners) {

@@ -18,13 +18,15 @@ void LinkParent(Catalog& catalog, const SegmentHeaderInfo& h, SegmentRecord* rec
 
 Result<std::optional<SegmentRecord>> SalvagePartial(Fs& fs, Catalog& catalog,
                                                     const std::string& partial_path,
-                                                    uint64_t limit, StorageArea area) {
+                                                    uint64_t limit, StorageArea area,
+                                                    PartialKind kind) {
   auto scan = ScanSegmentFile(partial_path, limit);
   if (!scan.ok()) return scan.status();
   if (!scan->has_header && !scan->header_cut)
     return Status::Corruption(partial_path +
                               ": not a trove segment (no trove section header); left in place");
-  if (scan->header_cut || scan->stats.packets == 0) {
+  const bool rederive = kind == PartialKind::kCrashedRun && scan->header.level != "raw";
+  if (scan->header_cut || scan->stats.packets == 0 || rederive) {
     TROVE_RETURN_IF_ERROR(fs.Remove(partial_path));
     return std::optional<SegmentRecord>();
   }
@@ -67,7 +69,8 @@ Result<int> FinishStranded(Fs& fs, Catalog& catalog) {
   for (const auto& s : *list) {
     auto st = fs.Stat(s.path);
     if (!st.ok() || !st->exists) continue;  // still unreachable
-    auto r = SalvagePartial(fs, catalog, s.path, s.durable_bytes, StorageArea::kPrimary);
+    auto r = SalvagePartial(fs, catalog, s.path, s.durable_bytes, StorageArea::kPrimary,
+                            PartialKind::kDurablePrefix);
     if (!r.ok()) {
       LogWarning("stranded partial " + s.path + ": " + r.status().message());
       continue;
@@ -109,7 +112,7 @@ Result<int> RecoverLinkPartials(Fs& fs, Catalog& catalog, const std::string& are
       for (const auto& s : *stranded)
         if (s.path == p) is_stranded = true;
     if (is_stranded) continue;
-    auto r = SalvagePartial(fs, catalog, p, UINT64_MAX, area);
+    auto r = SalvagePartial(fs, catalog, p, UINT64_MAX, area, PartialKind::kCrashedRun);
     if (!r.ok()) {
       LogWarning("cannot salvage " + p + ": " + r.status().message() + "; run `trove fsck`");
       continue;

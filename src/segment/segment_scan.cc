@@ -72,6 +72,7 @@ SegmentRecord MakeSegmentRecord(const SegmentHeaderInfo& h, const SegmentStats& 
   r.link = h.link;
   r.location = h.location;
   r.level = h.level.empty() ? "raw" : h.level;
+  r.key_epoch = h.key_epoch;
   r.path = path;
   r.area = area;
   r.state = SegmentState::kStored;

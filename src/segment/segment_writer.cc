@@ -269,7 +269,8 @@ void SegmentWriter::Failover(const Status& why) {
   // 1. The fsynced prefix: publish it now if the area still answers,
   //    otherwise record it for the mover / fsck.
   if (durable > old->header_bytes) {
-    auto r = SalvagePartial(fs_, catalog_, old->partial_path, durable, failed);
+    auto r = SalvagePartial(fs_, catalog_, old->partial_path, durable, failed,
+                            PartialKind::kDurablePrefix);
     if (r.ok()) {
       if (r->has_value()) {
         ++counters_.segments_published;

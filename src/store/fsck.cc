@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "levels/derive_levels.h"
 #include "segment/segment_recovery.h"
 #include "store/mover.h"
 #include "util/sha256.h"
@@ -115,7 +116,7 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
       for (const auto& s : *sl)
         if (s.path == p.path) stranded = true;
     if (stranded) continue;  // handled by FinishStranded below
-    auto r = SalvagePartial(fs, cat, p.path, UINT64_MAX, p.area);
+    auto r = SalvagePartial(fs, cat, p.path, UINT64_MAX, p.area, PartialKind::kCrashedRun);
     if (!r.ok()) {
       rep.problems.push_back(r.status().message());
     } else if (r->has_value()) {
@@ -230,6 +231,39 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
       continue;
     }
     if (fs.Remove(m.path).ok()) rep.removed.push_back(m.path + " (interrupted move)");
+  }
+
+  // 6. Derived levels a crash left underived (their partials were removed
+  // in step 2), for the links nobody is writing.
+  StorageRouter router(fs, store.primary_dir(), store.spool_dir(),
+                       store.config().storage.probe_interval_ns);
+  SegmentWriterOptions base;
+  base.checkpoint_bytes = store.config().storage.checkpoint_bytes;
+  auto levels = OpenStoreLevels(store, router, cat, base);
+  if (!levels.ok()) {
+    rep.problems.push_back("privacy levels: " + levels.status().message());
+  } else if (*levels) {
+    SegmentQuery raw;
+    raw.level = "raw";
+    raw.state = SegmentState::kStored;
+    auto segs = cat.ListSegments(raw);
+    if (!segs.ok()) return segs.status();
+    for (const auto& seg : *segs) {
+      auto st = fs.Stat(seg.path);
+      if (!st.ok() || !st->exists) continue;  // reported missing above
+      if (busy(OnDisk{seg.path, seg.area})) continue;
+      auto r = (*levels)->Complete(seg, opts.dry_run);
+      if (!r.ok()) {
+        rep.problems.push_back("deriving the levels of " + seg.name + ": " + r.status().message());
+        continue;
+      }
+      for (const auto& d : *r) {
+        if (opts.dry_run)
+          rep.problems.push_back("segment " + seg.name + " lacks its " + d.level + " level");
+        else
+          rep.derived.push_back(d.name);
+      }
+    }
   }
   return rep;
 }

@@ -5,7 +5,9 @@
 //   - no complete segment file is unknown to the catalogue (adopted);
 //   - partial files are salvaged up to their last complete record (only
 //     for links no running process holds);
-//   - stranded failover prefixes and interrupted mover copies are finished.
+//   - stranded failover prefixes and interrupted mover copies are finished;
+//   - every stored raw segment has its enabled privacy levels (derived
+//     now where a crash interrupted the derivation).
 // With rebuild_catalog the catalogue is rebuilt from the self-describing
 // segment files alone (the old one is kept as catalog.db.bak-TIME).
 
@@ -30,6 +32,7 @@ struct FsckReport {
   std::vector<std::string> removed;      // empty partials, stale copies
   std::vector<std::string> adopted;      // complete files added to the catalogue
   std::vector<std::string> relocated;    // catalogue path fixed (interrupted move)
+  std::vector<std::string> derived;      // derived-level segments produced now
   std::vector<std::string> missing;      // catalogued, file gone
   std::vector<std::string> corrupt;      // size or hash differs / unreadable
   std::vector<std::string> busy;         // partials of links in use

@@ -9,10 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include "segment/segment_test_util.h"
+#include "anon/key_file.h"
 #include "store/mover.h"
 
 namespace trove {
@@ -26,6 +28,10 @@ class FsckTest : public ::testing::Test {
     if (!HaveTool("tcpdump") || !HaveTool("sha256sum") || !HaveTool("sqlite3"))
       GTEST_SKIP() << "tcpdump, sha256sum and sqlite3 are the oracles here";
     ASSERT_TRUE(Store::Init(dir_.path(), InitOptions{}).ok());
+    // Without a master key fsck derives no privacy levels (as in a store
+    // made before them): these tests count raw segments only. The levels
+    // have their own test below.
+    std::filesystem::remove(dir_ / "keys/master.key");
     Reopen();
   }
   void Reopen() {
@@ -96,6 +102,44 @@ bool Contains(const std::vector<std::string>& v, const std::string& needle) {
   for (const auto& s : v)
     if (s.find(needle) != std::string::npos) return true;
   return false;
+}
+
+// A crash between publishing a raw segment and deriving its levels: fsck
+// derives them (scrubbed, then scrambled from it), once.
+TEST_F(FsckTest, UnderivedLevelsAreDerivedOnce) {
+  ASSERT_TRUE(CreateMasterKeyFile(store().master_key_path()).ok());
+  auto recs = Write(2, 10, kBaseTs);
+  ASSERT_EQ(recs.size(), 2u);
+  FsckOptions dry;
+  dry.dry_run = true;
+  FsckReport d = Fsck(dry);
+  EXPECT_FALSE(d.consistent());
+  EXPECT_EQ(d.problems.size(), 2u);  // each raw segment lacks its scrubbed level
+  EXPECT_TRUE(d.derived.empty());
+
+  FsckReport r = Fsck();
+  EXPECT_TRUE(r.consistent()) << r.problems.size();
+  std::vector<std::string> want;
+  for (const auto& rec : recs) {
+    want.push_back(rec.name + ".scrubbed");
+    want.push_back(rec.name + ".scrubbed.scrambled");
+  }
+  std::sort(want.begin(), want.end());
+  std::vector<std::string> got = r.derived;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+  for (const auto& rec : recs) {
+    auto s = cat().GetSegment(rec.name + ".scrubbed.scrambled");
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->level, "scrambled");
+    EXPECT_FALSE(s->key_epoch.empty());
+    // tcpdump reads the derived file completely.
+    EXPECT_EQ(ReadWithTcpdump(s->path).ts.size(), 10u);
+  }
+  FsckReport again = Fsck();
+  EXPECT_TRUE(again.consistent());
+  EXPECT_TRUE(again.derived.empty());
+  EXPECT_EQ(again.checked, 6u);
 }
 
 TEST_F(FsckTest, CleanStoreIsConsistent) {

@@ -8,8 +8,11 @@ killed after 0.05-2 s; even rounds run flat out and are killed after 0.05 s
 up to a little more than one whole import takes. The store fsyncs every
 256 KiB (storage.checkpoint_bytes lowered in trove.toml), so the partial a
 kill leaves has packets in it for fsck to salvage. After each kill:
-  * at most one .partial file exists (one open segment), none after fsck;
+  * at most one raw .partial file exists (one open segment) and one derived
+    (the background deriver's), none after fsck;
   * `trove fsck --json` reports consistent (after salvaging the partial);
+  * every raw segment has exactly one scrubbed child and that one exactly
+    one scrambled child (fsck derives what a kill interrupted);
   * every catalogued segment file exists and capinfos reads it, and its
     sha256 equals the catalogue's;
   * the catalogue never shrinks: every id from the previous round is still
@@ -88,13 +91,30 @@ def kill9_during_import():
         where = (f"round {rnd} ({'paced, ' if paced else ''}kill after {delay:.2f}s"
                  f"{', import had finished' if finished else ''})")
 
+        # One raw partial (the open segment) and one derived partial (the
+        # one the background deriver was writing) at most.
         partials = store.partials()
-        check(len(partials) <= 1, f"{where}: {len(partials)} .partial files before fsck: {partials}")
+        derived = [p for p in partials if ".scrubbed" in p.name]
+        raw = [p for p in partials if p not in derived]
+        check(len(raw) <= 1, f"{where}: {len(raw)} raw .partial files before fsck: {raw}")
+        check(len(derived) <= 1, f"{where}: {len(derived)} derived .partial files: {derived}")
         doc = store.assert_consistent(where)
         salvaged += len(doc.get("salvaged") or [])
         check_eq(store.partials(), [], f"{where}: .partial files left after fsck")
 
         segs = store.ls()
+        # Every raw segment has its privacy levels: derivations a kill
+        # interrupted were finished by fsck (one child per level, no more).
+        scrubbed = store.ls("--level", "scrubbed")
+        scrambled = store.ls("--level", "scrambled")
+        for kids, parents, lvl in ((scrubbed, segs, "scrubbed"), (scrambled, scrubbed, "scrambled")):
+            per_parent = {}
+            for k in kids:
+                per_parent[k["parent_id"]] = per_parent.get(k["parent_id"], 0) + 1
+            for par in parents:
+                check_eq(per_parent.get(par["id"], 0), 1,
+                         f"{where}: {lvl} children of segment {par['id']} ({par['name']})")
+            check_eq(len(kids), len(parents), f"{where}: {lvl} segments vs their parents")
         now = {s["id"]: s for s in segs}
         for i, sha in prev.items():
             check(i in now, f"{where}: segment {i} from the previous round is gone from the catalogue")
