@@ -32,7 +32,13 @@ show "$TROVE" info --store "$STORE" 1
 show "$TROVE" stats --store "$STORE"
 show "$TROVE" fsck --store "$STORE"
 
-seg=$(trove ls --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["path"])')
-printf '\n$ tcpdump -nn -tt --nano -r %s | head\n' "$seg"
-tcpdump -nn -tt --nano -r "$seg" 2>/dev/null | head -n 10 || true
+show "$TROVE" ls --store "$STORE" --level scrambled
+
+first_path() { python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["path"])'; }
+seg=$(trove ls --json | first_path)
+printf '\n$ tcpdump -nn -tt --nano -r %s | head   # raw\n' "$seg"
+tcpdump -nn -tt --nano -r "$seg" 2>/dev/null | head -n 5 || true
+seg=$(trove ls --level scrambled --json | first_path)
+printf '\n$ tcpdump -nn -tt --nano -r %s | head   # scrambled: same packets, pseudonyms\n' "$seg"
+tcpdump -nn -tt --nano -r "$seg" 2>/dev/null | head -n 5 || true
 if [[ -n "${DEMO_STORE:-}" ]]; then echo; echo "store kept in $STORE"; fi
