@@ -219,7 +219,9 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
     o.link = parent.link;
     o.location = parent.location;
     o.capture_host = parent.capture_host;
-    o.capture_filter = parent.capture_filter;
+    // A capture filter may name raw addresses ("host 192.0.2.7"): a level
+    // that scrambles them does not carry it.
+    o.capture_filter = policy.scramble_addresses ? "" : parent.capture_filter;
     // As the parent was captured, so that every derivation of it is the
     // same file whoever runs it (the writer, fsck).
     if (!parent_header.interface.empty()) o.interface = parent_header.interface;

@@ -278,6 +278,33 @@ TEST(DerivedLevels, CompleteDerivesOnlyWhatIsMissing) {
   EXPECT_TRUE(levels->Complete(*child)->empty());
 }
 
+// The raw link's capture filter names an address: the scrubbed level keeps
+// it, no byte of a scrambled file or its catalogue row shows it.
+TEST(DerivedLevels, ScrambledLevelsWithholdTheCaptureFilter) {
+  Harness h;
+  SegmentWriterOptions o = segtest::TestWriterOptions();
+  o.capture_filter = "host 10.0.0.1 or net 10.0.0.0/31";
+  auto raws = segtest::WriteSegments(*h.catalog, *h.router,
+                                     segtest::UdpStream(5, kNewYear + 1'000'000'000, 1'000'000), o);
+  ASSERT_EQ(raws.size(), 1u);
+  auto levels = MakeLevels(h, DefaultStoreConfig());
+  ASSERT_NE(levels, nullptr);
+  auto d = levels->Complete(raws[0]);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->size(), 2u);
+  for (const auto& r : *d) {
+    const std::string bytes = ReadAll(r.path);
+    if (r.level == "scrubbed") {
+      EXPECT_EQ(r.capture_filter, o.capture_filter);
+    } else {
+      EXPECT_EQ(r.capture_filter, "");
+      EXPECT_EQ(bytes.find("10.0.0."), std::string::npos);
+      const std::string raw_addr("\x0a\x00\x00\x01", 4);
+      EXPECT_EQ(bytes.find(raw_addr), std::string::npos);
+    }
+  }
+}
+
 TEST(DerivedLevels, DisabledLevelsAndNoOwners) {
   Harness h;
   auto raws = segtest::WriteSegments(*h.catalog, *h.router,
