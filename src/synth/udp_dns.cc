@@ -22,7 +22,7 @@ void PrebuiltFlow::Seal() {
 }
 
 size_t PrebuiltFlow::Emit(uint8_t* buf, uint64_t* ts) {
-  const Pkt& p = pkts_[next_++];
+  const Pkt p = pkts_[next_++];  // a copy: the last Emit frees pkts_
   *ts = p.ts;
   std::memcpy(buf, bytes_.data() + p.off, p.len);
   next_ts_ = next_ < pkts_.size() ? pkts_[next_].ts : kNever;
