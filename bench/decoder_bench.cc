@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "bench_packets.h"
 #include "packet/decoder.h"
 #include "packet/flow_key.h"
 #include "packet/protocol_mix.h"
@@ -13,37 +14,10 @@
 namespace trove {
 namespace {
 
-// Ethernet / IPv4 (10.0.0.1 -> 10.0.0.2) / TCP 40000 -> 443 ACK|PSH, doff 8
-// (timestamps option), 100 payload bytes.
-std::vector<uint8_t> EthIpv4Tcp() {
-  std::vector<uint8_t> b = {
-      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00,  // eth
-      0x45, 0x00, 0x00, 0xb4, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,              // ip
-      0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,                                      //
-      0x9c, 0x40, 0x01, 0xbb, 0,    0,    0,    1,    0,    0,    0,    1,    0x80, 0x18,
-      0xff, 0xff, 0,    0,    0,    0,                                       // tcp
-      0x01, 0x01, 0x08, 0x0a, 0,    0,    0,    1,    0,    0,    0,    2};  // opts
-  b.resize(b.size() + 100, 0x61);
-  return b;
-}
+using bench::Ref;
 
-// Ethernet / 802.1Q / IPv6 (2001:db8::1 -> 2001:db8::2) / UDP 5353 -> 53, 40 bytes.
-std::vector<uint8_t> EthVlanIpv6Udp() {
-  std::vector<uint8_t> b = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
-                            0xaa, 0xbb, 0x81, 0x00, 0x00, 0x64, 0x86, 0xdd,  // eth + tag
-                            0x60, 0x00, 0x00, 0x00, 0x00, 0x30, 0x11, 0x40,  // ipv6
-                            0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,    0,    0,    0,
-                            0,    0,    0,    0,    0,    1,    0x20, 0x01, 0x0d, 0xb8,
-                            0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
-                            0,    2,    0x14, 0xe9, 0x00, 0x35, 0x00, 0x30, 0x00, 0x00};  // udp
-  b.resize(b.size() + 40, 0x62);
-  return b;
-}
-
-PacketRef Ref(const std::vector<uint8_t>& b) {
-  return PacketRef{0, static_cast<uint32_t>(b.size()), static_cast<uint32_t>(b.size()),
-                   kLinkEthernet, b.data()};
-}
+using bench::EthIpv4Tcp;
+using bench::EthVlanIpv6Udp;
 
 void BM_DecodeEthIpv4Tcp(benchmark::State& state) {
   const std::vector<uint8_t> b = EthIpv4Tcp();

@@ -15,43 +15,17 @@
 
 #include "anon/cryptopan_mapper.h"
 #include "anon/packet_transform.h"
+#include "bench_packets.h"
 #include "capture/file_source.h"
 #include "packet/decoder.h"
 
 namespace trove::anon {
 namespace {
 
-// Ethernet / IPv4 (10.0.0.1 -> 10.0.0.2) / TCP ACK|PSH with timestamps, 100
-// payload bytes.
-std::vector<uint8_t> EthIpv4Tcp() {
-  std::vector<uint8_t> b = {
-      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00,  // eth
-      0x45, 0x00, 0x00, 0xb4, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,              // ip
-      0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,                                      //
-      0x9c, 0x40, 0x01, 0xbb, 0,    0,    0,    1,    0,    0,    0,    1,    0x80, 0x18,
-      0xff, 0xff, 0x12, 0x34, 0,    0,                                       // tcp
-      0x01, 0x01, 0x08, 0x0a, 0,    0,    0,    1,    0,    0,    0,    2};  // opts
-  b.resize(b.size() + 100, 0x61);
-  return b;
-}
+using bench::Ref;
 
-// Ethernet / 802.1Q / IPv6 (2001:db8::1 -> 2001:db8::2) / UDP 5353 -> 53, 40 bytes.
-std::vector<uint8_t> EthVlanIpv6Udp() {
-  std::vector<uint8_t> b = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
-                            0xaa, 0xbb, 0x81, 0x00, 0x00, 0x64, 0x86, 0xdd,  // eth + tag
-                            0x60, 0x00, 0x00, 0x00, 0x00, 0x30, 0x11, 0x40,  // ipv6
-                            0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,    0,    0,    0,
-                            0,    0,    0,    0,    0,    1,    0x20, 0x01, 0x0d, 0xb8,
-                            0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
-                            0,    2,    0x14, 0xe9, 0x00, 0x35, 0x00, 0x30, 0x12, 0x34};  // udp
-  b.resize(b.size() + 40, 0x62);
-  return b;
-}
-
-PacketRef Ref(const std::vector<uint8_t>& b) {
-  return PacketRef{0, static_cast<uint32_t>(b.size()), static_cast<uint32_t>(b.size()),
-                   kLinkEthernet, b.data()};
-}
+std::vector<uint8_t> EthIpv4Tcp() { return bench::EthIpv4Tcp(0x1234); }
+std::vector<uint8_t> EthVlanIpv6Udp() { return bench::EthVlanIpv6Udp(0x1234); }
 
 CryptoPAnMapper* RealMapper() {
   static std::unique_ptr<CryptoPAnMapper> m = [] {

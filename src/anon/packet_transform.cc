@@ -310,17 +310,8 @@ class Run {
       Upper(ip, upper, in_[off + 9], 0, false);
       return;
     }
-    if (Avail(off, caplen_) < 40 || (in_[off] >> 4) != 6) return;
-    const uint32_t plen = Load16(in_ + off + 4);
-    ip.lim = plen == 0 ? caplen_ : EndAt(off, 40 + plen, caplen_);
-    ip.full = plen != 0 && static_cast<uint64_t>(off) + 40 + plen <= caplen_;
-    ip.psrc = off + 8;
-    ip.pdst = off + 24;
-    KeepTo(off + 40);
-    Map6(off + 8);
-    Map6(off + 24);
-    const Ipv6ChainEnd c = Ipv6Chain(&ip, off + 40, in_[off + 6]);
-    if (!c.complete || c.nonfirst) return;
+    Ipv6ChainEnd c;
+    if (!Ipv6Header(&ip, caplen_, &c)) return;
     if ((d.has_l4() && d.l4_off != c.upper) ||
         (d.stop == DecodeStop::kUnknownL4 && d.payload_off != c.upper)) {
       return;
@@ -351,18 +342,28 @@ class Run {
       Upper(ip, off + ihl, in_[off + 9], depth, quoted);
       return;
     }
-    if (avail < 40 || (in_[off] >> 4) != 6) return;
+    Ipv6ChainEnd c;
+    if (!Ipv6Header(&ip, lim, &c)) return;
+    Upper(ip, c.upper, c.proto, depth, quoted);
+  }
+
+  // The IPv6 datagram at ip->off, inside a parent whose contents end at lim:
+  // keeps and scrambles the fixed header, walks the extension headers into
+  // *c. False when nothing past them can be kept (fixed header not whole,
+  // chain cut or unknown, non-first fragment).
+  bool Ipv6Header(Ip* ip, uint32_t lim, Ipv6ChainEnd* c) {
+    const uint32_t off = ip->off;
+    if (Avail(off, lim) < 40 || (in_[off] >> 4) != 6) return false;
     const uint32_t plen = Load16(in_ + off + 4);
-    ip.lim = plen == 0 ? lim : EndAt(off, 40 + plen, lim);
-    ip.full = plen != 0 && static_cast<uint64_t>(off) + 40 + plen <= lim;
-    ip.psrc = off + 8;
-    ip.pdst = off + 24;
+    ip->lim = plen == 0 ? lim : EndAt(off, 40 + plen, lim);
+    ip->full = plen != 0 && static_cast<uint64_t>(off) + 40 + plen <= lim;
+    ip->psrc = off + 8;
+    ip->pdst = off + 24;
     KeepTo(off + 40);
     Map6(off + 8);
     Map6(off + 24);
-    const Ipv6ChainEnd c = Ipv6Chain(&ip, off + 40, in_[off + 6]);
-    if (!c.complete || c.nonfirst) return;
-    Upper(ip, c.upper, c.proto, depth, quoted);
+    *c = Ipv6Chain(ip, off + 40, in_[off + 6]);
+    return c->complete && !c->nonfirst;
   }
 
   // The whole IPv4 header [off, off + ihl) is captured: keep it, clean the

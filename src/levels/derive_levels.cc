@@ -132,8 +132,7 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Children(const SegmentRecord& 
   return out;
 }
 
-Result<std::vector<SegmentRecord>> DerivedLevels::Complete(const SegmentRecord& raw,
-                                                           bool dry_run) {
+Result<std::vector<SegmentRecord>> DerivedLevels::Complete(const SegmentRecord& raw, bool dry_run) {
   std::vector<SegmentRecord> published;
   if (raw.level != "raw") return published;
   std::map<std::string, std::vector<SegmentRecord>> by_level;
@@ -252,8 +251,8 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
       TROVE_RETURN_IF_ERROR(finish_chunk());
       ip_epoch = EpochOf(params->ip_period, ts);
       rev.reset();
-      skipping = std::find(skip_epochs.begin(), skip_epochs.end(), ip_epoch.name) !=
-                 skip_epochs.end();
+      skipping =
+          std::find(skip_epochs.begin(), skip_epochs.end(), ip_epoch.name) != skip_epochs.end();
       if (skipping) {
         ++chunk;  // keeps the names of the later chunks what they were
         have_epoch = true;

@@ -90,7 +90,8 @@ class DerivedLevels final : public SegmentObserver {
   DerivedLevels(StorageRouter& router, Catalog& catalog) : router_(router), catalog_(catalog) {}
 
   // The stored children of `parent` at `level`.
-  Result<std::vector<SegmentRecord>> Children(const SegmentRecord& parent, const std::string& level);
+  Result<std::vector<SegmentRecord>> Children(const SegmentRecord& parent,
+                                              const std::string& level);
 
   std::vector<LevelConfig> levels_;  // enabled, parents first
   std::vector<IpPrefix> owner_prefixes_;

@@ -17,9 +17,8 @@ void LinkParent(Catalog& catalog, const SegmentHeaderInfo& h, SegmentRecord* rec
 }  // namespace
 
 Result<std::optional<SegmentRecord>> SalvagePartial(Fs& fs, Catalog& catalog,
-                                                    const std::string& partial_path,
-                                                    uint64_t limit, StorageArea area,
-                                                    PartialKind kind) {
+                                                    const std::string& partial_path, uint64_t limit,
+                                                    StorageArea area, PartialKind kind) {
   auto scan = ScanSegmentFile(partial_path, limit);
   if (!scan.ok()) return scan.status();
   if (!scan->has_header && !scan->header_cut)
@@ -39,8 +38,8 @@ Result<std::optional<SegmentRecord>> SalvagePartial(Fs& fs, Catalog& catalog,
   auto sha = Sha256File(partial_path);
   if (!sha.ok()) return sha.status();
   TROVE_RETURN_IF_ERROR(fs.RenameDurable(partial_path, final_path));
-  SegmentRecord rec = MakeSegmentRecord(scan->header, scan->stats, scan->drops, final_path, area,
-                                        keep, *sha);
+  SegmentRecord rec =
+      MakeSegmentRecord(scan->header, scan->stats, scan->drops, final_path, area, keep, *sha);
   LinkParent(catalog, scan->header, &rec);
   TROVE_RETURN_IF_ERROR(catalog.InsertSegment(&rec));
   return std::optional<SegmentRecord>(rec);
@@ -55,8 +54,8 @@ Result<SegmentRecord> AdoptSegment(Catalog& catalog, const std::string& path, St
                               (scan->error.ok() ? "truncated" : scan->error.message()));
   auto sha = Sha256File(path);
   if (!sha.ok()) return sha.status();
-  SegmentRecord rec = MakeSegmentRecord(scan->header, scan->stats, scan->drops, path, area,
-                                        scan->file_bytes, *sha);
+  SegmentRecord rec =
+      MakeSegmentRecord(scan->header, scan->stats, scan->drops, path, area, scan->file_bytes, *sha);
   LinkParent(catalog, scan->header, &rec);
   TROVE_RETURN_IF_ERROR(catalog.InsertSegment(&rec));
   return rec;
@@ -93,8 +92,10 @@ void FindPartials(Fs& fs, const std::string& dir, std::vector<std::string>* out)
     std::string p = JoinPath(dir, n);
     auto st = fs.Stat(p);
     if (!st.ok() || !st->exists) continue;
-    if (st->is_dir) FindPartials(fs, p, out);
-    else if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+    if (st->is_dir)
+      FindPartials(fs, p, out);
+    else if (n.size() > suffix.size() &&
+             n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
       out->push_back(p);
   }
 }

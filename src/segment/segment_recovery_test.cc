@@ -75,7 +75,8 @@ TEST_F(SegmentRecoveryTest, SalvageKeepsExactlyTheCompleteRecordsAtEvery97thByte
     const std::string partial = dir + "/" + orig.name + ".pcapng.partial";
     WriteAll(partial, file.data(), cut);
     const Expected want = ExpectedFor(file, cut);
-    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kSpool, PartialKind::kCrashedRun);
+    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kSpool,
+                            PartialKind::kCrashedRun);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     if (!want.header) ++header_cut;  // a prefix of trove's header: no packet in it
     if (want.ts.empty()) {
@@ -136,7 +137,8 @@ TEST_F(SegmentRecoveryTest, WholeFileSalvageKeepsTheTrailer) {
   ASSERT_TRUE(h.catalog->DeleteSegment(orig.id).ok());
   const std::string partial = orig.path + ".partial";
   std::filesystem::rename(orig.path, partial);
-  auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kPrimary, PartialKind::kCrashedRun);
+  auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kPrimary,
+                          PartialKind::kCrashedRun);
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status().ToString();
   ExpectSameContent(**r, orig);
 }
@@ -151,7 +153,8 @@ TEST_F(SegmentRecoveryTest, LimitCutsAtTheDurablePrefix) {
   const uint64_t limit = blocks[8].offset + blocks[8].length;
   const std::string partial = orig.path + ".partial";
   std::filesystem::rename(orig.path, partial);
-  auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, limit, StorageArea::kPrimary, PartialKind::kCrashedRun);
+  auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, limit, StorageArea::kPrimary,
+                          PartialKind::kCrashedRun);
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status().ToString();
   EXPECT_EQ((*r)->stats.packets, 7u);
   EXPECT_EQ((*r)->file_bytes, limit);
@@ -161,7 +164,8 @@ TEST_F(SegmentRecoveryTest, LimitCutsAtTheDurablePrefix) {
   // A limit inside a block keeps only the blocks before it.
   ASSERT_TRUE(h.catalog->DeleteSegment((*r)->id).ok());
   std::filesystem::rename(orig.path, partial);
-  r = SalvagePartial(DefaultFs(), *h.catalog, partial, limit - 5, StorageArea::kPrimary, PartialKind::kCrashedRun);
+  r = SalvagePartial(DefaultFs(), *h.catalog, partial, limit - 5, StorageArea::kPrimary,
+                     PartialKind::kCrashedRun);
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_EQ((*r)->stats.packets, 6u);
   EXPECT_EQ((*r)->file_bytes, blocks[7].offset + blocks[7].length);
@@ -243,7 +247,8 @@ TEST_F(SegmentRecoveryTest, PartialWithOnlyAHeaderIsRemoved) {
   for (size_t cut : {header_end, header_end + 31}) {  // header only; header + a cut EPB
     const std::string partial = d / "p.pcapng.partial";
     WriteAll(partial, file.data(), cut);
-    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kPrimary, PartialKind::kCrashedRun);
+    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kPrimary,
+                            PartialKind::kCrashedRun);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_FALSE(r->has_value());
     EXPECT_FALSE(Exists(partial));
@@ -264,7 +269,8 @@ TEST_F(SegmentRecoveryTest, PartialCutInsideItsHeaderIsRemoved) {
   for (size_t cut : {size_t{0}, size_t{2}, size_t{11}, idb - 1, idb, idb + 9}) {
     const std::string partial = d / "p.pcapng.partial";
     WriteAll(partial, file.data(), cut);
-    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kPrimary, PartialKind::kCrashedRun);
+    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kPrimary,
+                            PartialKind::kCrashedRun);
     ASSERT_TRUE(r.ok()) << cut << ": " << r.status().ToString();
     EXPECT_FALSE(r->has_value()) << cut;
     EXPECT_FALSE(Exists(partial)) << cut;
@@ -278,7 +284,8 @@ TEST_F(SegmentRecoveryTest, CrashedDerivedPartialIsRemovedAFailoverPrefixKept) {
   o.level = "scrubbed";
   o.parent_name = "parent-x";
   o.name_suffix = ".scrubbed";
-  auto recs = segtest::WriteSegments(*h.catalog, *h.router, segtest::UdpStream(5, kBaseTs, 1000), o);
+  auto recs =
+      segtest::WriteSegments(*h.catalog, *h.router, segtest::UdpStream(5, kBaseTs, 1000), o);
   ASSERT_EQ(recs.size(), 1u);
   ASSERT_TRUE(h.catalog->DeleteSegment(recs[0].id).ok());
   const Bytes file = ReadAll(recs[0].path);
@@ -313,14 +320,16 @@ TEST_F(SegmentRecoveryTest, ForeignOrMissingPartialsAreLeftAlone) {
                        static_cast<uint32_t>(frame.size()), frame.data());
   const std::string foreign = d / "foreign.pcapng.partial";
   WriteAll(foreign, b.data(), b.size());
-  auto r = SalvagePartial(DefaultFs(), *h.catalog, foreign, UINT64_MAX, StorageArea::kPrimary, PartialKind::kCrashedRun);
+  auto r = SalvagePartial(DefaultFs(), *h.catalog, foreign, UINT64_MAX, StorageArea::kPrimary,
+                          PartialKind::kCrashedRun);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
   EXPECT_EQ(FileSize(foreign), static_cast<int64_t>(b.size()));
   // Not pcapng at all.
   const std::string junk = d / "junk.pcapng.partial";
   WriteAll(junk, Bytes(500, 0x42));
-  r = SalvagePartial(DefaultFs(), *h.catalog, junk, UINT64_MAX, StorageArea::kPrimary, PartialKind::kCrashedRun);
+  r = SalvagePartial(DefaultFs(), *h.catalog, junk, UINT64_MAX, StorageArea::kPrimary,
+                     PartialKind::kCrashedRun);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(FileSize(junk), 500);
   // Missing.

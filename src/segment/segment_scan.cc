@@ -56,7 +56,8 @@ Result<ScannedSegment> ScanSegmentFile(const std::string& path, uint64_t limit) 
     static constexpr uint8_t kShb[4] = {0x0A, 0x0D, 0x0D, 0x0A};
     const uint8_t* p = (*m)->data();
     bool shb_prefix = true;
-    for (size_t i = 0; i < std::min<size_t>(len, 4); ++i) shb_prefix = shb_prefix && p[i] == kShb[i];
+    for (size_t i = 0; i < std::min<size_t>(len, 4); ++i)
+      shb_prefix = shb_prefix && p[i] == kShb[i];
     out.header_cut =
         len == 0 || (shb_prefix && (sections == 0 ? out.truncated : !out.header.link.empty()));
   }

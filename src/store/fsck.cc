@@ -23,8 +23,10 @@ void Walk(Fs& fs, const std::string& dir, std::vector<std::string>* out) {
     std::string p = JoinPath(dir, n);
     auto st = fs.Stat(p);
     if (!st.ok() || !st->exists) continue;
-    if (st->is_dir) Walk(fs, p, out);
-    else out->push_back(p);
+    if (st->is_dir)
+      Walk(fs, p, out);
+    else
+      out->push_back(p);
   }
 }
 
@@ -93,8 +95,10 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     const std::string link = LinkOf(store.AreaDir(f.area), f.path);
     if (!locks.count(link) && !busy_links.count(link)) {
       auto l = store.LockLink(link);
-      if (l.ok()) locks[link] = std::move(l).value();
-      else busy_links.insert(link);
+      if (l.ok())
+        locks[link] = std::move(l).value();
+      else
+        busy_links.insert(link);
     }
     return busy_links.count(link) > 0;
   };
@@ -131,8 +135,9 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     if (!fin.ok()) rep.problems.push_back(fin.status().message());
   }
   if (auto sl = cat.ListStranded(); sl.ok())
-    for (const auto& s : *sl) rep.stranded.push_back(s.path + " (unreachable; " +
-                                                     std::to_string(s.durable_bytes) + " bytes)");
+    for (const auto& s : *sl)
+      rep.stranded.push_back(s.path + " (unreachable; " + std::to_string(s.durable_bytes) +
+                             " bytes)");
 
   // 3. Catalogued segments against their files.
   SegmentQuery all;
@@ -192,7 +197,8 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     }
     if (opts.verify_hashes) {
       auto sha = Sha256File(s.path);
-      if (!sha.ok()) rep.corrupt.push_back(s.name + ": " + sha.status().message());
+      if (!sha.ok())
+        rep.corrupt.push_back(s.name + ": " + sha.status().message());
       else if (*sha != s.sha256)
         rep.corrupt.push_back(s.name + ": SHA-256 " + *sha + ", catalogue says " + s.sha256);
     }
