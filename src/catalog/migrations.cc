@@ -70,6 +70,17 @@ CREATE TABLE stranded_partials (
 );
 )sql";
 
+// Version 3: per-segment content summaries for query pruning
+// (index/segment_summary.h): time range and a Bloom filter blob.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE segment_summaries (
+  segment_id      INTEGER PRIMARY KEY,
+  first_ts_ns     BIGINT  NOT NULL DEFAULT 0,
+  last_ts_ns      BIGINT  NOT NULL DEFAULT 0,
+  summary         BLOB    NOT NULL
+);
+)sql";
+
 std::string DbPath(sqlite3* db) {
   const char* f = db ? sqlite3_db_filename(db, "main") : nullptr;
   if (f == nullptr || *f == '\0') return ":memory:";
@@ -90,6 +101,7 @@ const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "segments and store_meta", kV1},
       {2, "stranded_partials", kV2},
+      {3, "segment_summaries", kV3},
   };
   return kMigrations;
 }

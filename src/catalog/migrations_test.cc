@@ -91,7 +91,7 @@ TEST(Migrations, ListIsContiguousFromOne) {
     EXPECT_NE(ms[i].sql, nullptr);
     EXPECT_NE(ms[i].description, nullptr);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 2);
+  EXPECT_EQ(LatestSchemaVersion(), 3);
 }
 
 TEST(Migrations, StepByStepOnAFreshDatabase) {
@@ -109,10 +109,16 @@ TEST(Migrations, StepByStepOnAFreshDatabase) {
   EXPECT_EQ(Version(db), 2);
   RawExec(db, "SELECT COUNT(*) FROM stranded_partials");
   ASSERT_TRUE(MigrateTo(db, 2).ok());  // no-op
+  // No segment_summaries yet at v2.
+  EXPECT_NE(sqlite3_exec(db, "SELECT 1 FROM segment_summaries", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(MigrateTo(db, 3).ok());
+  EXPECT_EQ(Version(db), 3);
+  RawExec(db, "SELECT COUNT(*) FROM segment_summaries");
 
   Status down = MigrateTo(db, 1);
   EXPECT_EQ(down.code(), Status::Code::kFailedPrecondition) << down.ToString();
-  EXPECT_EQ(MigrateTo(db, 3).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(MigrateTo(db, 4).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(MigrateTo(db, -1).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(sqlite3_get_autocommit(db));  // no transaction left open
   sqlite3_close(db);
@@ -201,7 +207,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Catalog& cat = **opened;
-  EXPECT_EQ(cat.SchemaVersion(), 2);
+  EXPECT_EQ(cat.SchemaVersion(), 3);
   auto a = cat.GetSegment("old-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->id, 1);
@@ -236,7 +242,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   opened.value().reset();  // close
 
   if (CliAvailable()) {
-    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "2");
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "3");
     const std::string schema = Cli(path, ".schema");
     EXPECT_NE(schema.find("CREATE TABLE stranded_partials"), std::string::npos) << schema;
     EXPECT_NE(schema.find("CREATE TABLE segments"), std::string::npos) << schema;

@@ -164,7 +164,7 @@ class CatalogTest : public ::testing::Test {
 
 TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(cat_->SchemaVersion(), LatestSchemaVersion());
-  EXPECT_EQ(cat_->SchemaVersion(), 2);
+  EXPECT_EQ(cat_->SchemaVersion(), 3);
   sqlite3* db = cat_->db_for_testing();
   auto pragma = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;

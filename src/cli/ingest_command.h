@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "index/indexing_observer.h"
 #include "ingest/ingest_pipeline.h"
 #include "levels/derive_levels.h"
 #include "segment/segment_writer.h"
@@ -32,6 +33,7 @@ struct IngestSession {
   LinkConfig link;
   std::unique_ptr<LinkLock> lock;
   std::unique_ptr<StorageRouter> router;
+  std::unique_ptr<IndexingObserver> indexer;  // observer of `writer` (declared first: outlives it)
   std::unique_ptr<SegmentWriter> writer;
   std::unique_ptr<DerivedLevels> levels;  // observer of `writer`; null if the store has no key
   uint32_t snaplen = 0;
