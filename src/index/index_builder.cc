@@ -71,7 +71,9 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   b.max_ts_ns = std::max(b.max_ts_ns, p.ts_ns);
   ++b.packets;
 
-  if (packets_ == 0) first_ts_ = last_ts_ = p.ts_ns;
+  if (packets_ == 0) first_ts_ = last_ts_ = prev_ts_ = p.ts_ns;
+  if (p.ts_ns < prev_ts_) monotonic_ = false;
+  prev_ts_ = p.ts_ns;
   first_ts_ = std::min(first_ts_, p.ts_ns);
   last_ts_ = std::max(last_ts_, p.ts_ns);
   ++packets_;
@@ -86,6 +88,7 @@ SegmentIndex SegmentIndexBuilder::Snapshot(uint64_t segment_bytes) const {
   ix.packets = packets_;
   ix.first_ts_ns = first_ts_;
   ix.last_ts_ns = last_ts_;
+  ix.monotonic = monotonic_;
   ix.conns = conns_;
   ix.time_map = blocks_;
   std::map<std::pair<uint8_t, std::string>, std::vector<uint32_t>> addrs;

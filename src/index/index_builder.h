@@ -43,7 +43,8 @@ class SegmentIndexBuilder {
   std::vector<TimeBlock> blocks_;
   uint64_t packets_ = 0;
   uint64_t end_offset_ = 0;
-  int64_t first_ts_ = 0, last_ts_ = 0;
+  int64_t first_ts_ = 0, last_ts_ = 0, prev_ts_ = 0;
+  bool monotonic_ = true;
 };
 
 // True when libpcap's filter code might judge this packet's addresses,

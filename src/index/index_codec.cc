@@ -147,6 +147,7 @@ std::string EncodeSegmentIndex(const SegmentIndex& ix) {
   b.U64(ix.packets);
   b.I64(ix.first_ts_ns);
   b.I64(ix.last_ts_ns);
+  b.U8(ix.monotonic ? 1 : 0);  // body flags
   b.U32(static_cast<uint32_t>(ix.conns.size()));
   for (const ConnRecord& c : ix.conns) {
     const FlowKey& k = c.key;
@@ -241,6 +242,9 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
   ix.packets = r.Fixed(8, "packets");
   ix.first_ts_ns = static_cast<int64_t>(r.Fixed(8, "first ts"));
   ix.last_ts_ns = static_cast<int64_t>(r.Fixed(8, "last ts"));
+  const uint64_t body_flags = r.Fixed(1, "body flags");
+  if (r.ok() && body_flags > 1) r.Fail("body flags " + std::to_string(body_flags) + " unknown");
+  ix.monotonic = body_flags & 1;
   const uint64_t nconns = r.Count(r.Fixed(4, "record count"), kRecordFixedBytes, "records");
   ix.conns.reserve(nconns);
   uint64_t total_offsets = 0;

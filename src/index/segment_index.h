@@ -72,6 +72,9 @@ struct SegmentIndex {
   uint64_t packets = 0;
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
+  // Timestamps never decrease in file order (a k-way merge may then use
+  // each packet's own timestamp; see query/query_runner.h).
+  bool monotonic = true;
   std::vector<ConnRecord> conns;
   std::vector<AddressPosting> addresses;  // sorted by (ip_version, addr)
   std::vector<PortPosting> ports;         // sorted by port
