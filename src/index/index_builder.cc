@@ -44,13 +44,18 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
     fresh = by_key_.find(k) == by_key_.end();
     r = &RecordFor(k, 0);
   } else {
-    fresh = non_ip_ < 0;
+    // ARP and other ethertypes that libpcap also sees as not IP, untagged,
+    // vs. packets we could not decode (judged "maybe" for everything).
+    const bool plain = (d.l3 == L3::kArp || d.l3 == L3::kOther) && d.stop == DecodeStop::kNonIpL3 &&
+                       d.vlan_depth == 0 && d.mpls_depth == 0;
+    int64_t& slot = non_ip_[plain ? 0 : 1];
+    fresh = slot < 0;
     if (fresh) {
-      non_ip_ = static_cast<int64_t>(conns_.size());
+      slot = static_cast<int64_t>(conns_.size());
       conns_.emplace_back();
-      conns_.back().flags = ConnRecord::kNonIp | ConnRecord::kUncertain;
+      conns_.back().flags = ConnRecord::kNonIp | (plain ? 0 : ConnRecord::kUncertain);
     }
-    r = &conns_[static_cast<size_t>(non_ip_)];
+    r = &conns_[static_cast<size_t>(slot)];
   }
   const int dir = hi_to_lo ? 1 : 0;
   if (fresh) {
@@ -62,7 +67,7 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   ++r->packets[dir];
   r->bytes[dir] += p.caplen;
   if (d.ip_proto == 6 && d.has_l4()) r->tcp_flags[dir] |= d.tcp_flags;
-  if (IsUncertainForFilters(p, d)) r->flags |= ConnRecord::kUncertain;
+  if (!r->has(ConnRecord::kNonIp) && IsUncertainForFilters(p, d)) r->flags |= ConnRecord::kUncertain;
   r->offsets.push_back(offset);
 
   if (packets_ % kTimeBlockPackets == 0) blocks_.push_back({offset, p.ts_ns, p.ts_ns, 0});

@@ -39,7 +39,7 @@ class SegmentIndexBuilder {
   uint16_t linktype_;
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_key_;
   std::vector<ConnRecord> conns_;
-  int64_t non_ip_ = -1;  // index of the non-IP record, -1 if none yet
+  int64_t non_ip_[2] = {-1, -1};  // records of non-IP / undecodable packets
   std::vector<TimeBlock> blocks_;
   uint64_t packets_ = 0;
   uint64_t end_offset_ = 0;

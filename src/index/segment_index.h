@@ -7,8 +7,10 @@
 // built; safe to share between threads for reading.
 //
 // Every stored packet belongs to exactly one record: IP packets to the
-// record of their FlowKey, everything else (ARP, non-IP, undecodable) to a
-// single record with ip_version 0 and kNonIp set. A record is kUncertain
+// record of their FlowKey; untagged ARP and other non-IP ethertypes to one
+// record with kNonIp set (libpcap's `host`/`net` also match ARP, so those
+// are "maybe" there; ports and IP protocols are false); packets we could not
+// decode to one record with kNonIp and kUncertain. A record is kUncertain
 // when one of its packets was decoded in a way libpcap's filter code may
 // see differently (VLAN/MPLS tags, IPv6 extension headers, fragments,
 // truncated or malformed headers, SCTP); the planner never narrows on

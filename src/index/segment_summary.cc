@@ -26,7 +26,10 @@ SegmentSummary SummarizeIndex(const SegmentIndex& ix) {
   for (const PortPosting& p : ix.ports) s.keys.Add(PortKey(p.port));
   for (const ConnRecord& c : ix.conns) {
     if (c.has(ConnRecord::kUncertain)) s.has_uncertain = true;
-    if (c.has(ConnRecord::kNonIp)) continue;
+    if (c.has(ConnRecord::kNonIp)) {
+      s.has_non_ip = true;
+      continue;
+    }
     s.keys.Add(ProtoKey(c.key.proto));
     s.keys.Add(VersionKey(c.key.ip_version));
   }
@@ -36,7 +39,7 @@ SegmentSummary SummarizeIndex(const SegmentIndex& ix) {
 std::string SegmentSummary::Encode() const {
   std::string b;
   b.push_back(1);
-  b.push_back(has_uncertain ? 1 : 0);
+  b.push_back(static_cast<char>((has_uncertain ? 1 : 0) | (has_non_ip ? 2 : 0)));
   return b + keys.Encode();
 }
 
@@ -46,6 +49,7 @@ Result<SegmentSummary> SegmentSummary::Decode(const std::string& blob, int64_t f
   s.first_ts_ns = first;
   s.last_ts_ns = last;
   s.has_uncertain = (blob[1] & 1) != 0;
+  s.has_non_ip = (blob[1] & 2) != 0;
   TROVE_ASSIGN_OR_RETURN(s.keys, BloomFilter::Decode(std::string_view(blob).substr(2)));
   return s;
 }

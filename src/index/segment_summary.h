@@ -18,9 +18,11 @@ struct SegmentSummary {
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
   bool has_uncertain = false;  // some packets must always be candidates
+  bool has_non_ip = false;     // ARP & co: candidates for host/net
   BloomFilter keys;
 
-  // Encoding: u8 version (1), u8 flags (bit 0 = has_uncertain), bloom.
+  // Encoding: u8 version (1), u8 flags (bit 0 = has_uncertain, bit 1 =
+  // has_non_ip), bloom.
   std::string Encode() const;
   static Result<SegmentSummary> Decode(const std::string& blob, int64_t first_ts_ns,
                                        int64_t last_ts_ns);

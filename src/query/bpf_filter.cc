@@ -6,6 +6,7 @@ namespace trove {
 
 BpfFilter::~BpfFilter() {
   for (auto& [lt, p] : progs_) {
+    if (!p) continue;
     pcap_freecode(p);
     delete p;
   }
@@ -20,6 +21,12 @@ Status BpfFilter::Prepare(uint16_t linktype) {
     std::string err = pcap_geterr(dead);
     pcap_close(dead);
     delete prog;
+    // libpcap >= 1.10 refuses a program that can match nothing on this
+    // link type (`ip6` on raw IPv4); for a query that means no packet.
+    if (err.find("expression rejects all packets") != std::string::npos) {
+      progs_[linktype] = nullptr;
+      return Status::Ok();
+    }
     return Status::InvalidArgument(err);
   }
   pcap_close(dead);
@@ -31,7 +38,7 @@ bool BpfFilter::Matches(uint16_t linktype, uint32_t caplen, uint32_t wirelen,
                         const uint8_t* data) const {
   if (expr_.empty()) return true;
   auto it = progs_.find(linktype);
-  if (it == progs_.end()) return false;
+  if (it == progs_.end() || it->second == nullptr) return false;
   pcap_pkthdr h{};
   h.caplen = caplen;
   h.len = wirelen;

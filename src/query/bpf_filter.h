@@ -23,7 +23,9 @@ class BpfFilter {
   BpfFilter(const BpfFilter&) = delete;
   BpfFilter& operator=(const BpfFilter&) = delete;
 
-  // Compiles for a link type (cached). The error is libpcap's message.
+  // Compiles for a link type (cached). The error is libpcap's message. An
+  // expression libpcap finds can match nothing on this link type matches
+  // nothing (not an error).
   Status Prepare(uint16_t linktype);
   // Prepare(linktype) must have succeeded.
   bool Matches(uint16_t linktype, uint32_t caplen, uint32_t wirelen, const uint8_t* data) const;

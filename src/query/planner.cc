@@ -44,6 +44,8 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
     default: break;
   }
   if (r.has(ConnRecord::kUncertain)) return Tri::kMaybe;
+  if (r.has(ConnRecord::kNonIp))  // ARP & co: `host`/`net` may match them
+    return (e.op == Op::kHost || e.op == Op::kNet) ? Tri::kMaybe : Tri::kFalse;
   const FlowKey& k = r.key;
   switch (e.op) {
     case Op::kHost:
@@ -75,6 +77,7 @@ Tri EvalOnSummary(const FilterExpr& e, const SegmentSummary& s) {
     default: break;
   }
   if (s.has_uncertain) return Tri::kMaybe;
+  if (s.has_non_ip && (e.op == Op::kHost || e.op == Op::kNet)) return Tri::kMaybe;
   auto present = [&](const std::string& key) { return s.keys.MayContain(key) ? Tri::kMaybe : Tri::kFalse; };
   switch (e.op) {
     case Op::kHost: return present(AddressKey(e.ip_version, e.addr));
