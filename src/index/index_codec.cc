@@ -201,7 +201,9 @@ std::string EncodeSegmentIndex(const SegmentIndex& ix) {
   h.U32(kIndexVersion);
   h.U32(0);  // flags
   h.U64(body.size());
-  h.U64(BodyChecksum(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+  // The first 8 bytes of the SHA-256 digest, in digest order.
+  const uint64_t sum = BodyChecksum(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  for (int i = 0; i < 8; ++i) h.U8(static_cast<uint8_t>(sum >> (56 - 8 * i)));
   return h.str() + body;
 }
 
@@ -219,8 +221,11 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
                               std::to_string(kIndexVersion) + ")");
   hr.Fixed(4, "flags");
   const uint64_t body_len = hr.Fixed(8, "body length");
-  const uint64_t sum = hr.Fixed(8, "checksum");
+  uint8_t sum_bytes[8] = {};
+  hr.Bytes(sum_bytes, 8, "checksum");
   if (!hr.ok()) return hr.status();
+  uint64_t sum = 0;
+  for (uint8_t b : sum_bytes) sum = sum << 8 | b;
   if (body_len != len - kIndexHeaderBytes)
     return Status::Corruption("index " + path + ": corrupt at offset 16: body length " +
                               std::to_string(body_len) + " but the file holds " +
