@@ -246,6 +246,50 @@ def register():
     it.add_case("query_missing_and_corrupt_index", missing_and_corrupt_index)
 
 
+def flows_case():
+    """trove flows: per-connection packet and byte counts equal what tcpdump
+    selects from the original trace with the connection's 5-tuple; the
+    originator is the sender of the connection's first packet."""
+    with it.tempdir() as tmp:
+        store = it.new_store(tmp)
+        traces = [it.SHARED_PCAPS / n for n in ("tcpdump_ssh.pcap", "ndpi_ftp.pcap", "tcpdump_dns_tcp.pcap")]
+        for t in traces:
+            if not t.exists():
+                raise it.Skip(f"no {t}")
+        store.run("import", "--snaplen", "0", *traces)
+        rows = it.parse_json(store.run("flows", "--format", "json").stdout, "trove flows --format json")
+        csv = store.run("flows").stdout.splitlines()
+        check_eq(csv[0].split(",")[:8], ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h",
+                                          "id.resp_p", "proto", "duration"], "CSV header")
+        check_eq(len(csv) - 1, len(rows), "CSV rows vs JSON rows")
+        check(all(r["cut"] is False for r in rows), "cut column must be false before the cutoff")
+        tcp = [r for r in rows if r["proto"] == "tcp"]
+        check(len(tcp) >= 5, f"expected the TCP connections of three traces, got {len(tcp)}")
+        for r in tcp:
+            flt = (f"tcp and host {r['id.orig_h']} and host {r['id.resp_h']} and "
+                   f"port {r['id.orig_p']} and port {r['id.resp_p']}")
+            fwd = (f"tcp and src host {r['id.orig_h']} and src port {r['id.orig_p']} and "
+                   f"dst host {r['id.resp_h']} and dst port {r['id.resp_p']}")
+            want_all, want_fwd = [], []
+            for t in traces:
+                for f, acc in ((flt, want_all), (fwd, want_fwd)):
+                    out = tmp / "f.pcap"
+                    it.run(["tcpdump", "--time-stamp-precision=nano", "-r", t, "-w", out, f])
+                    acc.extend(it.read_packets(out))
+            check_eq(r["orig_pkts"] + r["resp_pkts"], len(want_all), f"packets of {flt}")
+            check_eq(r["orig_pkts"], len(want_fwd), f"orig packets of {fwd}")
+            check_eq(r["orig_bytes"] + r["resp_bytes"], sum(p[1] for p in want_all), f"bytes of {flt}")
+            first = min(want_all, key=lambda p: p[0])
+            check_eq(r["ts_ns"], first[0], f"first timestamp of {flt}")
+            check(first in want_fwd, f"{flt}: the originator did not send the first packet")
+        ssh = [r for r in tcp if 22 in (r["id.orig_p"], r["id.resp_p"]) and r["id.orig_h"] == "202.108.87.165"]
+        check(len(ssh) == 1 and ssh[0]["conn_state"] == "SF",
+              f"ssh.pcap holds one complete session (SYN..FIN both ways): {ssh}")
+
+
+it.add_case("flows_match_tcpdump", flows_case)
+
+
 if __name__ == "__main__":
     try:
         register()
