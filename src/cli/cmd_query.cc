@@ -25,18 +25,20 @@ nlohmann::json PlanToJson(const QueryPlan& p) {
     }
     segs.push_back(j);
   }
-  nlohmann::json j{{"expression", p.expr},
-                   {"indexable", p.parsed.has_value()},
-                   {"segments", segs}};
-  if (p.parsed) j["index_expression"] = p.parsed->ToString();
-  else j["not_indexable_because"] = p.why_not;
+  nlohmann::json j{{"expression", p.expr}, {"indexable", p.parsed.has_value()}, {"segments", segs}};
+  if (p.parsed)
+    j["index_expression"] = p.parsed->ToString();
+  else
+    j["not_indexable_because"] = p.why_not;
   return j;
 }
 
 void PrintPlan(const QueryPlan& p) {
   std::printf("expression: %s\n", p.expr.empty() ? "(empty: every packet)" : p.expr.c_str());
-  if (p.parsed) std::printf("index plan: %s\n", p.parsed->ToString().c_str());
-  else std::printf("index plan: none, scanning (%s)\n", p.why_not.c_str());
+  if (p.parsed)
+    std::printf("index plan: %s\n", p.parsed->ToString().c_str());
+  else
+    std::printf("index plan: none, scanning (%s)\n", p.why_not.c_str());
   for (const SegmentPlan& s : p.segments) {
     std::printf("segment %lld %s: %s", static_cast<long long>(s.seg.id), s.seg.name.c_str(),
                 ToString(s.kind));
@@ -61,14 +63,16 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--link", o->link, "Only this link");
-  cmd->add_option("--since", o->since, "Packets at/after this time (RFC 3339, epoch seconds, '15m ago')");
+  cmd->add_option("--since", o->since,
+                  "Packets at/after this time (RFC 3339, epoch seconds, '15m ago')");
   cmd->add_option("--until", o->until, "Packets before this time");
   cmd->add_option("--limit-packets", o->limit, "Stop after this many packets");
   cmd->add_option("-w", o->out, "Write to this file (default: stdout)");
   cmd->add_option("--format", o->format,
                   "pcap (nanosecond; default when one link type) or pcapng (default otherwise)")
       ->check(CLI::IsMember({"pcap", "pcapng"}));
-  cmd->add_flag("--explain", o->explain, "Print the plan (pruned / index / scan per segment) and stop");
+  cmd->add_flag("--explain", o->explain,
+                "Print the plan (pruned / index / scan per segment) and stop");
   cmd->add_flag("--json", o->json, "With --explain: the plan as JSON");
   cmd->add_option("expr", o->expr, "pcap-filter expression (tcpdump syntax); empty = every packet");
   cmd->callback([&g, o] {
@@ -87,7 +91,8 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
 
     BpfFilter bpf(expr);
     // Validate the expression before touching the store.
-    if (Status s = bpf.Prepare(1); !s.ok()) throw ExitError{2, "bad filter expression: " + s.message()};
+    if (Status s = bpf.Prepare(1); !s.ok())
+      throw ExitError{2, "bad filter expression: " + s.message()};
     auto store = OpenStoreOrThrow(g);
     auto plan = PlanQuery(store->catalog(), q, bpf);
     if (!plan.ok()) {
@@ -96,8 +101,10 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
                       (bad_expr ? "bad filter expression: " : "") + plan.status().message()};
     }
     if (o->explain) {
-      if (o->json) PrintJson(PlanToJson(*plan));
-      else PrintPlan(*plan);
+      if (o->json)
+        PrintJson(PlanToJson(*plan));
+      else
+        PrintPlan(*plan);
       return;
     }
     CaptureFormat fmt = plan->linktypes.size() > 1 ? CaptureFormat::kPcapng : CaptureFormat::kPcap;

@@ -32,7 +32,8 @@ void BloomFilter::Add(std::string_view key) {
   const uint64_t delta = (h >> 33) | (h << 31) | 1;
   const uint64_t m = bits_.size() * 8;
   uint64_t x = h;
-  for (uint8_t i = 0; i < k_; ++i, x += delta) bits_[(x % m) / 8] |= static_cast<uint8_t>(1u << ((x % m) % 8));
+  for (uint8_t i = 0; i < k_; ++i, x += delta)
+    bits_[(x % m) / 8] |= static_cast<uint8_t>(1u << ((x % m) % 8));
 }
 
 bool BloomFilter::MayContain(std::string_view key) const {
@@ -60,7 +61,8 @@ Result<BloomFilter> BloomFilter::Decode(std::string_view d) {
   BloomFilter f;
   f.k_ = static_cast<uint8_t>(d[0]);
   uint32_t n = 0;
-  for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<uint8_t>(d[1 + static_cast<size_t>(i)])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    n |= static_cast<uint32_t>(static_cast<uint8_t>(d[1 + static_cast<size_t>(i)])) << (8 * i);
   if (f.k_ == 0 || f.k_ > 32) return Status::Corruption("bloom filter: bad probe count");
   if (n % 8 != 0 || n / 8 != d.size() - 5)
     return Status::Corruption("bloom filter: bit count " + std::to_string(n) + " does not match " +

@@ -3,12 +3,13 @@
 // trip, bounds-checked decoding, and the summary of a synth segment holding
 // every address and port its index holds.
 
+#include "index/bloom_filter.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <set>
 
-#include "index/bloom_filter.h"
 #include "index/index_test_util.h"
 #include "index/segment_summary.h"
 
@@ -87,7 +88,8 @@ TEST(SegmentSummary, HoldsEveryAddressPortAndProtocol) {
   for (const auto& a : seg.index.addresses)
     for (uint32_t id : a.conns) {
       const FlowKey& k = seg.index.conns[id].key;
-      EXPECT_TRUE(std::memcmp(k.addr_lo, a.addr, 16) == 0 || std::memcmp(k.addr_hi, a.addr, 16) == 0);
+      EXPECT_TRUE(std::memcmp(k.addr_lo, a.addr, 16) == 0 ||
+                  std::memcmp(k.addr_hi, a.addr, 16) == 0);
     }
   ASSERT_FALSE(seg.index.ports.empty());
   std::set<uint16_t> have;

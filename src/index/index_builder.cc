@@ -67,7 +67,8 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   ++r->packets[dir];
   r->bytes[dir] += p.caplen;
   if (d.ip_proto == 6 && d.has_l4()) r->tcp_flags[dir] |= d.tcp_flags;
-  if (!r->has(ConnRecord::kNonIp) && IsUncertainForFilters(p, d)) r->flags |= ConnRecord::kUncertain;
+  if (!r->has(ConnRecord::kNonIp) && IsUncertainForFilters(p, d))
+    r->flags |= ConnRecord::kUncertain;
   r->offsets.push_back(offset);
 
   if (packets_ % kTimeBlockPackets == 0) blocks_.push_back({offset, p.ts_ns, p.ts_ns, 0});

@@ -17,15 +17,19 @@ Result<IndexCheckReport> CheckSegmentIndexes(Fs& fs, Catalog& catalog, bool repa
     const std::string path = IndexPathFor(r.path);
     auto ix = ReadIndexFile(path);
     std::string why;
-    if (!ix.ok()) why = ix.status().code() == Status::Code::kNotFound ? "missing" : ix.status().message();
-    else if (ix->segment_name != r.name || ix->segment_bytes != r.file_bytes) why = "stale";
+    if (!ix.ok())
+      why = ix.status().code() == Status::Code::kNotFound ? "missing" : ix.status().message();
+    else if (ix->segment_name != r.name || ix->segment_bytes != r.file_bytes)
+      why = "stale";
     if (why.empty()) {
       auto sum = catalog.GetSegmentSummary(r.id);
       if (sum.ok() && !sum->has_value() && repair) {
         const SegmentSummary s = SummarizeIndex(*ix);
         Status st = catalog.PutSegmentSummary(r.id, s.first_ts_ns, s.last_ts_ns, s.Encode());
-        if (st.ok()) rep.summaries_restored.push_back(r.name);
-        else rep.errors.push_back(r.name + ": " + st.message());
+        if (st.ok())
+          rep.summaries_restored.push_back(r.name);
+        else
+          rep.errors.push_back(r.name + ": " + st.message());
       }
       continue;
     }
@@ -35,8 +39,10 @@ Result<IndexCheckReport> CheckSegmentIndexes(Fs& fs, Catalog& catalog, bool repa
     }
     auto built = BuildIndexFromSegment(r.path, r.name);
     Result<uint64_t> n = built.ok() ? PublishSegmentIndex(fs, catalog, r, *built) : built.status();
-    if (n.ok()) rep.rebuilt.push_back(path);
-    else rep.errors.push_back(path + ": " + n.status().message());
+    if (n.ok())
+      rep.rebuilt.push_back(path);
+    else
+      rep.errors.push_back(path + ": " + n.status().message());
   }
   return rep;
 }

@@ -57,7 +57,8 @@ class Reader {
   uint64_t Fixed(int k, const char* what) {
     if (!Need(static_cast<size_t>(k), what)) return 0;
     uint64_t v = 0;
-    for (int i = 0; i < k; ++i) v |= static_cast<uint64_t>(p_[pos_ + static_cast<size_t>(i)]) << (8 * i);
+    for (int i = 0; i < k; ++i)
+      v |= static_cast<uint64_t>(p_[pos_ + static_cast<size_t>(i)]) << (8 * i);
     pos_ += static_cast<size_t>(k);
     return v;
   }
@@ -127,8 +128,9 @@ std::vector<uint32_t> GetIds(Reader& r, size_t nconns, const char* what) {
     uint64_t d = r.Var(what);
     if (i > 0 && d == 0) r.Fail(std::string(what) + ": record ids not ascending");
     cur = i == 0 ? d : cur + d;
-    if (cur >= nconns) r.Fail(std::string(what) + ": record id " + std::to_string(cur) +
-                              " out of range (" + std::to_string(nconns) + " records)");
+    if (cur >= nconns)
+      r.Fail(std::string(what) + ": record id " + std::to_string(cur) + " out of range (" +
+             std::to_string(nconns) + " records)");
     ids.push_back(static_cast<uint32_t>(cur));
   }
   return ids;
@@ -212,7 +214,8 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
   char magic[8] = {};
   hr.Bytes(magic, 8, "magic");
   if (hr.ok() && std::memcmp(magic, kIndexMagic, 8) != 0) {
-    return Status::Corruption("index " + path + ": corrupt at offset 0: bad magic (not a trove index)");
+    return Status::Corruption("index " + path +
+                              ": corrupt at offset 0: bad magic (not a trove index)");
   }
   const uint32_t version = static_cast<uint32_t>(hr.Fixed(4, "version"));
   if (hr.ok() && version != kIndexVersion)
@@ -232,7 +235,8 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
                               std::to_string(len - kIndexHeaderBytes) + " bytes after the header");
   const uint8_t* body = data + kIndexHeaderBytes;
   if (BodyChecksum(body, body_len) != sum)
-    return Status::Corruption("index " + path + ": corrupt at offset 24: checksum mismatch over bytes " +
+    return Status::Corruption("index " + path +
+                              ": corrupt at offset 24: checksum mismatch over bytes " +
                               std::to_string(kIndexHeaderBytes) + ".." + std::to_string(len));
 
   Reader r(body, body_len, kIndexHeaderBytes, path);
@@ -318,7 +322,8 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
     PortPosting p;
     p.port = static_cast<uint16_t>(r.Fixed(2, "port"));
     p.conns = GetIds(r, ix.conns.size(), "port posting");
-    if (r.ok() && !ix.ports.empty() && ix.ports.back().port >= p.port) r.Fail("port postings not sorted");
+    if (r.ok() && !ix.ports.empty() && ix.ports.back().port >= p.port)
+      r.Fail("port postings not sorted");
     ix.ports.push_back(std::move(p));
   }
   const uint64_t nblocks = r.Count(r.Fixed(4, "time map count"), 28, "time map entries");

@@ -4,12 +4,13 @@
 // of random byte flips (with and without a repaired checksum) that must
 // never crash or read out of bounds (run under ASan in CI).
 
+#include "index/index_codec.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
 
-#include "index/index_codec.h"
 #include "index/index_file.h"
 #include "index/index_test_util.h"
 #include "segment/segment_test_util.h"
@@ -27,7 +28,8 @@ void FixChecksum(std::vector<uint8_t>& f) {
   h.Update(f.data() + kIndexHeaderBytes, f.size() - kIndexHeaderBytes);
   const std::string hex = h.HexDigest();
   for (int i = 0; i < 8; ++i)
-    f[24 + static_cast<size_t>(i)] = static_cast<uint8_t>(std::stoi(hex.substr(static_cast<size_t>(2 * i), 2), nullptr, 16));
+    f[24 + static_cast<size_t>(i)] =
+        static_cast<uint8_t>(std::stoi(hex.substr(static_cast<size_t>(2 * i), 2), nullptr, 16));
 }
 
 TEST(IndexCodec, RoundTripIsLossless) {
@@ -118,7 +120,9 @@ TEST(IndexCodec, RandomFlipsNeverCrash) {
   for (int iter = 0; iter < 3000; ++iter) {
     auto f = good;
     const int flips = 1 + static_cast<int>(rng() % 4);
-    for (int k = 0; k < flips; ++k) f[kIndexHeaderBytes + rng() % (f.size() - kIndexHeaderBytes)] ^= static_cast<uint8_t>(1 + rng() % 255);
+    for (int k = 0; k < flips; ++k)
+      f[kIndexHeaderBytes + rng() % (f.size() - kIndexHeaderBytes)] ^=
+          static_cast<uint8_t>(1 + rng() % 255);
     if (iter % 2 == 0) FixChecksum(f);  // reach the structural checks
     if (rng() % 5 == 0) f.resize(rng() % f.size());
     auto r = DecodeSegmentIndex(f.data(), f.size(), "fuzz.idx");

@@ -1,9 +1,10 @@
 // IndexingObserver: the open segment's index is queryable through a
 // snapshot while packets arrive, and a snapshot does not change afterwards.
 
+#include "index/indexing_observer.h"
+
 #include <gtest/gtest.h>
 
-#include "index/indexing_observer.h"
 #include "index/index_test_util.h"
 #include "packet/decoder.h"
 
@@ -23,7 +24,9 @@ class NoCatalog : public Catalog {
   Result<SegmentRecord> GetSegment(const std::string&) override { return Status::NotFound(""); }
   Result<CatalogTotals> Totals(const SegmentQuery&) override { return CatalogTotals{}; }
   Status AddStranded(StrandedPartial*) override { return Status::Ok(); }
-  Result<std::vector<StrandedPartial>> ListStranded() override { return std::vector<StrandedPartial>{}; }
+  Result<std::vector<StrandedPartial>> ListStranded() override {
+    return std::vector<StrandedPartial>{};
+  }
   Status RemoveStranded(int64_t) override { return Status::Ok(); }
   Status Transaction(const std::function<Status()>& fn) override { return fn(); }
 };
@@ -36,8 +39,8 @@ TEST(IndexingObserver, OpenSegmentSnapshot) {
   std::shared_ptr<const SegmentIndex> mid;
   for (size_t i = 0; i < seg.packets.size(); ++i) {
     const auto& p = seg.packets[i];
-    PacketRef r{p.ts_ns, static_cast<uint32_t>(p.bytes.size()), static_cast<uint32_t>(p.bytes.size()), 1,
-                p.bytes.data()};
+    PacketRef r{p.ts_ns, static_cast<uint32_t>(p.bytes.size()),
+                static_cast<uint32_t>(p.bytes.size()), 1, p.bytes.data()};
     DecodedPacket d;
     Decode(r, &d);
     obs.OnPacketStored("open-seg", r, d, p.offset);
@@ -52,8 +55,8 @@ TEST(IndexingObserver, OpenSegmentSnapshot) {
   EXPECT_EQ(end->conns.size(), seg.index.conns.size());
   // A new segment name starts a new index.
   const auto& p = seg.packets[0];
-  PacketRef r{p.ts_ns, static_cast<uint32_t>(p.bytes.size()), static_cast<uint32_t>(p.bytes.size()), 1,
-              p.bytes.data()};
+  PacketRef r{p.ts_ns, static_cast<uint32_t>(p.bytes.size()), static_cast<uint32_t>(p.bytes.size()),
+              1, p.bytes.data()};
   DecodedPacket d;
   Decode(r, &d);
   obs.OnPacketStored("next-seg", r, d, 200);

@@ -10,7 +10,8 @@ const AddressPosting* SegmentIndex::FindAddress(uint8_t ip_version, const uint8_
     if (a.ip_version != b.first) return a.ip_version < b.first;
     return std::memcmp(a.addr, b.second, 16) < 0;
   };
-  auto it = std::lower_bound(addresses.begin(), addresses.end(), std::make_pair(ip_version, addr), less);
+  auto it =
+      std::lower_bound(addresses.begin(), addresses.end(), std::make_pair(ip_version, addr), less);
   if (it == addresses.end() || it->ip_version != ip_version || std::memcmp(it->addr, addr, 16) != 0)
     return nullptr;
   return &*it;

@@ -26,17 +26,17 @@ namespace trove {
 
 struct ConnRecord {
   enum Flags : uint8_t {
-    kOrigIsHi = 1,    // the first packet travelled hi -> lo
-    kUncertain = 2,   // see above: planner treats every predicate as "maybe"
-    kNonIp = 4,       // the record of packets without an IP layer
-    kCut = 8,         // the cutoff dropped bytes of this connection (later)
+    kOrigIsHi = 1,   // the first packet travelled hi -> lo
+    kUncertain = 2,  // see above: planner treats every predicate as "maybe"
+    kNonIp = 4,      // the record of packets without an IP layer
+    kCut = 8,        // the cutoff dropped bytes of this connection (later)
   };
   FlowKey key;
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
-  uint64_t packets[2] = {0, 0};  // [0] lo -> hi, [1] hi -> lo
-  uint64_t bytes[2] = {0, 0};    // captured bytes, same directions
-  uint8_t tcp_flags[2] = {0, 0}; // OR of TCP flags per direction
+  uint64_t packets[2] = {0, 0};   // [0] lo -> hi, [1] hi -> lo
+  uint64_t bytes[2] = {0, 0};     // captured bytes, same directions
+  uint8_t tcp_flags[2] = {0, 0};  // OR of TCP flags per direction
   uint8_t flags = 0;
   std::vector<uint64_t> offsets;  // EPB offsets in the segment, ascending
 

@@ -43,8 +43,10 @@ std::string SegmentSummary::Encode() const {
   return b + keys.Encode();
 }
 
-Result<SegmentSummary> SegmentSummary::Decode(const std::string& blob, int64_t first, int64_t last) {
-  if (blob.size() < 2 || blob[0] != 1) return Status::Corruption("segment summary: unknown version");
+Result<SegmentSummary> SegmentSummary::Decode(const std::string& blob, int64_t first,
+                                              int64_t last) {
+  if (blob.size() < 2 || blob[0] != 1)
+    return Status::Corruption("segment summary: unknown version");
   SegmentSummary s;
   s.first_ts_ns = first;
   s.last_ts_ns = last;

@@ -15,7 +15,8 @@ BpfFilter::~BpfFilter() {
 Status BpfFilter::Prepare(uint16_t linktype) {
   if (expr_.empty() || progs_.count(linktype)) return Status::Ok();
   pcap_t* dead = pcap_open_dead_with_tstamp_precision(linktype, 262144, PCAP_TSTAMP_PRECISION_NANO);
-  if (!dead) return Status::Internal("pcap_open_dead failed for link type " + std::to_string(linktype));
+  if (!dead)
+    return Status::Internal("pcap_open_dead failed for link type " + std::to_string(linktype));
   auto* prog = new bpf_program{};
   if (pcap_compile(dead, prog, expr_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
     std::string err = pcap_geterr(dead);

@@ -7,8 +7,10 @@ namespace {
 
 std::string Addr(uint8_t version, const uint8_t* a) {
   char b[INET6_ADDRSTRLEN] = {};
-  if (version == 4) inet_ntop(AF_INET, a + 12, b, sizeof b);
-  else inet_ntop(AF_INET6, a, b, sizeof b);
+  if (version == 4)
+    inet_ntop(AF_INET, a + 12, b, sizeof b);
+  else
+    inet_ntop(AF_INET6, a, b, sizeof b);
   return b;
 }
 
@@ -65,11 +67,21 @@ bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLo
     row.resp_p = orig_hi ? k.port_lo : k.port_hi;
   }
   switch (k.proto) {
-    case 6: row.proto = "tcp"; break;
-    case 17: row.proto = "udp"; break;
-    case 1: row.proto = "icmp"; break;
-    case 58: row.proto = "icmp6"; break;
-    default: row.proto = std::to_string(k.proto); break;
+    case 6:
+      row.proto = "tcp";
+      break;
+    case 17:
+      row.proto = "udp";
+      break;
+    case 1:
+      row.proto = "icmp";
+      break;
+    case 58:
+      row.proto = "icmp6";
+      break;
+    default:
+      row.proto = std::to_string(k.proto);
+      break;
   }
   if (k.kind == FlowKind::kFragment) row.proto = "fragment";
   row.duration_ns = r.last_ts_ns - r.first_ts_ns;

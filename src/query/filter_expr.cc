@@ -204,7 +204,8 @@ class Parser {
       // a type, so anything else is left to libpcap.
       uint8_t v;
       uint8_t a[16];
-      if (ParseAddr(t_[pos_], &v, a)) q.type = "host";
+      if (ParseAddr(t_[pos_], &v, a))
+        q.type = "host";
       else {
         Fail("'" + t_[pos_] + "' is not in the indexable subset");
         return std::nullopt;
@@ -284,17 +285,23 @@ class Parser {
 
 std::string AddrText(uint8_t v, const uint8_t* a) {
   char buf[INET6_ADDRSTRLEN] = {};
-  if (v == 4) inet_ntop(AF_INET, a + 12, buf, sizeof buf);
-  else inet_ntop(AF_INET6, a, buf, sizeof buf);
+  if (v == 4)
+    inet_ntop(AF_INET, a + 12, buf, sizeof buf);
+  else
+    inet_ntop(AF_INET6, a, buf, sizeof buf);
   return buf;
 }
 
 const char* DirText(FilterExpr::Dir d) {
   switch (d) {
-    case FilterExpr::Dir::kSrc: return "src ";
-    case FilterExpr::Dir::kDst: return "dst ";
-    case FilterExpr::Dir::kSrcAndDst: return "src and dst ";
-    case FilterExpr::Dir::kAny: break;
+    case FilterExpr::Dir::kSrc:
+      return "src ";
+    case FilterExpr::Dir::kDst:
+      return "dst ";
+    case FilterExpr::Dir::kSrcAndDst:
+      return "src and dst ";
+    case FilterExpr::Dir::kAny:
+      break;
   }
   return "";
 }
@@ -312,23 +319,35 @@ std::optional<FilterExpr> ParseIndexableFilter(std::string_view text, std::strin
 
 std::string FilterExpr::ToString() const {
   switch (op) {
-    case Op::kAnd: return "(" + kids[0].ToString() + " and " + kids[1].ToString() + ")";
-    case Op::kOr: return "(" + kids[0].ToString() + " or " + kids[1].ToString() + ")";
-    case Op::kNot: return "not " + kids[0].ToString();
-    case Op::kHost: return std::string(DirText(dir)) + "host " + AddrText(ip_version, addr);
+    case Op::kAnd:
+      return "(" + kids[0].ToString() + " and " + kids[1].ToString() + ")";
+    case Op::kOr:
+      return "(" + kids[0].ToString() + " or " + kids[1].ToString() + ")";
+    case Op::kNot:
+      return "not " + kids[0].ToString();
+    case Op::kHost:
+      return std::string(DirText(dir)) + "host " + AddrText(ip_version, addr);
     case Op::kNet:
       return std::string(DirText(dir)) + "net " + AddrText(ip_version, addr) + "/" +
              std::to_string(prefix_bits);
-    case Op::kPort: return std::string(DirText(dir)) + "port " + std::to_string(port);
+    case Op::kPort:
+      return std::string(DirText(dir)) + "port " + std::to_string(port);
     case Op::kProto:
       switch (proto) {
-        case kProtoIp: return "ip";
-        case kProtoIp6: return "ip6";
-        case 6: return "tcp";
-        case 17: return "udp";
-        case 1: return "icmp";
-        case 58: return "icmp6";
-        default: return "proto " + std::to_string(proto);
+        case kProtoIp:
+          return "ip";
+        case kProtoIp6:
+          return "ip6";
+        case 6:
+          return "tcp";
+        case 17:
+          return "udp";
+        case 1:
+          return "icmp";
+        case 58:
+          return "icmp6";
+        default:
+          return "proto " + std::to_string(proto);
       }
   }
   return "?";

@@ -23,12 +23,14 @@ bool PrefixMatch(const uint8_t* a, const FilterExpr& e) {
 
 Tri Directional(bool lo, bool hi, FilterExpr::Dir dir) {
   switch (dir) {
-    case FilterExpr::Dir::kAny: return (lo || hi) ? Tri::kTrue : Tri::kFalse;
+    case FilterExpr::Dir::kAny:
+      return (lo || hi) ? Tri::kTrue : Tri::kFalse;
     case FilterExpr::Dir::kSrc:
     case FilterExpr::Dir::kDst:
       // The record holds both directions: one matching end is "maybe".
       return (lo && hi) ? Tri::kTrue : (lo || hi) ? Tri::kMaybe : Tri::kFalse;
-    case FilterExpr::Dir::kSrcAndDst: return (lo && hi) ? Tri::kTrue : Tri::kFalse;
+    case FilterExpr::Dir::kSrcAndDst:
+      return (lo && hi) ? Tri::kTrue : Tri::kFalse;
   }
   return Tri::kMaybe;
 }
@@ -38,10 +40,14 @@ Tri Directional(bool lo, bool hi, FilterExpr::Dir dir) {
 Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
   using Op = FilterExpr::Op;
   switch (e.op) {
-    case Op::kAnd: return And(EvalOnRecord(e.kids[0], r), EvalOnRecord(e.kids[1], r));
-    case Op::kOr: return Or(EvalOnRecord(e.kids[0], r), EvalOnRecord(e.kids[1], r));
-    case Op::kNot: return Not(EvalOnRecord(e.kids[0], r));
-    default: break;
+    case Op::kAnd:
+      return And(EvalOnRecord(e.kids[0], r), EvalOnRecord(e.kids[1], r));
+    case Op::kOr:
+      return Or(EvalOnRecord(e.kids[0], r), EvalOnRecord(e.kids[1], r));
+    case Op::kNot:
+      return Not(EvalOnRecord(e.kids[0], r));
+    default:
+      break;
   }
   if (r.has(ConnRecord::kUncertain)) return Tri::kMaybe;
   if (r.has(ConnRecord::kNonIp))  // ARP & co: `host`/`net` may match them
@@ -64,30 +70,41 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
       if (e.proto == 1 && k.ip_version != 4) return Tri::kFalse;
       if (e.proto == 58 && k.ip_version != 6) return Tri::kFalse;
       return k.proto == e.proto ? Tri::kTrue : Tri::kFalse;
-    default: return Tri::kMaybe;
+    default:
+      return Tri::kMaybe;
   }
 }
 
 Tri EvalOnSummary(const FilterExpr& e, const SegmentSummary& s) {
   using Op = FilterExpr::Op;
   switch (e.op) {
-    case Op::kAnd: return And(EvalOnSummary(e.kids[0], s), EvalOnSummary(e.kids[1], s));
-    case Op::kOr: return Or(EvalOnSummary(e.kids[0], s), EvalOnSummary(e.kids[1], s));
-    case Op::kNot: return Not(EvalOnSummary(e.kids[0], s));
-    default: break;
+    case Op::kAnd:
+      return And(EvalOnSummary(e.kids[0], s), EvalOnSummary(e.kids[1], s));
+    case Op::kOr:
+      return Or(EvalOnSummary(e.kids[0], s), EvalOnSummary(e.kids[1], s));
+    case Op::kNot:
+      return Not(EvalOnSummary(e.kids[0], s));
+    default:
+      break;
   }
   if (s.has_uncertain) return Tri::kMaybe;
   if (s.has_non_ip && (e.op == Op::kHost || e.op == Op::kNet)) return Tri::kMaybe;
-  auto present = [&](const std::string& key) { return s.keys.MayContain(key) ? Tri::kMaybe : Tri::kFalse; };
+  auto present = [&](const std::string& key) {
+    return s.keys.MayContain(key) ? Tri::kMaybe : Tri::kFalse;
+  };
   switch (e.op) {
-    case Op::kHost: return present(AddressKey(e.ip_version, e.addr));
-    case Op::kNet: return present(VersionKey(e.ip_version));
-    case Op::kPort: return present(PortKey(e.port));
+    case Op::kHost:
+      return present(AddressKey(e.ip_version, e.addr));
+    case Op::kNet:
+      return present(VersionKey(e.ip_version));
+    case Op::kPort:
+      return present(PortKey(e.port));
     case Op::kProto:
       if (e.proto == FilterExpr::kProtoIp) return present(VersionKey(4));
       if (e.proto == FilterExpr::kProtoIp6) return present(VersionKey(6));
       return present(ProtoKey(static_cast<uint8_t>(e.proto)));
-    default: return Tri::kMaybe;
+    default:
+      return Tri::kMaybe;
   }
 }
 
@@ -102,12 +119,15 @@ CandidateSet SelectCandidates(const SegmentIndex& ix, const std::optional<Filter
     if (range.Overlaps(b.min_ts_ns, b.max_ts_ns)) continue;
     ++c.blocks_skipped;
     const uint64_t end = i + 1 < ix.time_map.size() ? ix.time_map[i + 1].offset : UINT64_MAX;
-    if (!skip.empty() && skip.back().second == b.offset) skip.back().second = end;
-    else skip.emplace_back(b.offset, end);
+    if (!skip.empty() && skip.back().second == b.offset)
+      skip.back().second = end;
+    else
+      skip.emplace_back(b.offset, end);
   }
   auto skipped = [&](uint64_t off) {
-    auto it = std::upper_bound(skip.begin(), skip.end(), off,
-                               [](uint64_t v, const std::pair<uint64_t, uint64_t>& s) { return v < s.first; });
+    auto it = std::upper_bound(
+        skip.begin(), skip.end(), off,
+        [](uint64_t v, const std::pair<uint64_t, uint64_t>& s) { return v < s.first; });
     return it != skip.begin() && off < std::prev(it)->second;
   };
   for (const ConnRecord& r : ix.conns) {

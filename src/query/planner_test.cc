@@ -3,9 +3,10 @@
 // index judged False, always matches one judged True, and every matching
 // packet is among the candidates — over random expressions on synth data.
 
-#include <gtest/gtest.h>
+#include "query/planner.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 
 #include <map>
 #include <random>
@@ -15,7 +16,6 @@
 #include "index/segment_summary.h"
 #include "query/bpf_filter.h"
 #include "query/filter_expr.h"
-#include "query/planner.h"
 
 namespace trove {
 namespace {
@@ -47,9 +47,10 @@ TEST(FilterParse, IndexableSubset) {
 }
 
 TEST(FilterParse, EverythingElseScans) {
-  for (const char* e : {"len > 100", "tcp[13] & 2 != 0", "host example.com", "port http",
-                        "net 10", "net 10.0.0.0 mask 255.0.0.0", "portrange 1-100", "ether host 1:2:3:4:5:6",
-                        "vlan", "ip proto 6", "(tcp", "tcp)", "host", "greater 100", "tcp host 10.0.0.1"}) {
+  for (const char* e :
+       {"len > 100", "tcp[13] & 2 != 0", "host example.com", "port http", "net 10",
+        "net 10.0.0.0 mask 255.0.0.0", "portrange 1-100", "ether host 1:2:3:4:5:6", "vlan",
+        "ip proto 6", "(tcp", "tcp)", "host", "greater 100", "tcp host 10.0.0.1"}) {
     std::string why;
     EXPECT_FALSE(ParseIndexableFilter(e, &why).has_value()) << e;
     EXPECT_FALSE(why.empty()) << e;
@@ -83,18 +84,26 @@ TEST(Planner, NeverContradictsLibpcapOnRandomExpressions) {
     const int k = static_cast<int>(rng() % (depth > 0 ? 9 : 6));
     const char* dirs[] = {"", "src ", "dst ", "src and dst "};
     switch (k) {
-      case 0: return std::string(dirs[rng() % 4]) + "host " + pick(hosts);
-      case 1: return std::string(dirs[rng() % 4]) + "port " + pick(ports);
-      case 2: return std::vector<std::string>{"tcp", "udp", "icmp", "icmp6", "ip", "ip6"}[rng() % 6];
+      case 0:
+        return std::string(dirs[rng() % 4]) + "host " + pick(hosts);
+      case 1:
+        return std::string(dirs[rng() % 4]) + "port " + pick(ports);
+      case 2:
+        return std::vector<std::string>{"tcp", "udp", "icmp", "icmp6", "ip", "ip6"}[rng() % 6];
       case 3: {
         std::string h = pick(hosts);
         return "net " + h + (h.find(':') != std::string::npos ? "/64" : "/24");
       }
-      case 4: return "tcp port " + pick(ports);
-      case 5: return "udp dst port " + pick(ports);
-      case 6: return "not " + gen(depth - 1);
-      case 7: return "(" + gen(depth - 1) + " and " + gen(depth - 1) + ")";
-      default: return "(" + gen(depth - 1) + " or " + gen(depth - 1) + ")";
+      case 4:
+        return "tcp port " + pick(ports);
+      case 5:
+        return "udp dst port " + pick(ports);
+      case 6:
+        return "not " + gen(depth - 1);
+      case 7:
+        return "(" + gen(depth - 1) + " and " + gen(depth - 1) + ")";
+      default:
+        return "(" + gen(depth - 1) + " or " + gen(depth - 1) + ")";
     }
   };
   // Which record each offset belongs to.
@@ -128,7 +137,8 @@ TEST(Planner, NeverContradictsLibpcapOnRandomExpressions) {
         ASSERT_TRUE(m) << expr << " at " << p.offset;
       }
       if (m) {
-        ASSERT_TRUE(cset.count(p.offset)) << expr << ": match at " << p.offset << " not a candidate";
+        ASSERT_TRUE(cset.count(p.offset))
+            << expr << ": match at " << p.offset << " not a candidate";
       }
     }
     if (EvalOnSummary(*e, sum) == Tri::kFalse) {

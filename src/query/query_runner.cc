@@ -11,10 +11,14 @@ namespace trove {
 
 const char* ToString(SegmentPlan::Kind k) {
   switch (k) {
-    case SegmentPlan::Kind::kPrunedTime: return "pruned-time";
-    case SegmentPlan::Kind::kPrunedSummary: return "pruned-summary";
-    case SegmentPlan::Kind::kIndex: return "index";
-    case SegmentPlan::Kind::kScan: return "scan";
+    case SegmentPlan::Kind::kPrunedTime:
+      return "pruned-time";
+    case SegmentPlan::Kind::kPrunedSummary:
+      return "pruned-summary";
+    case SegmentPlan::Kind::kIndex:
+      return "index";
+    case SegmentPlan::Kind::kScan:
+      return "scan";
   }
   return "?";
 }
@@ -24,8 +28,10 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, BpfFilter& 
   plan.expr = o.expr;
   // A bad expression fails before anything else happens.
   TROVE_RETURN_IF_ERROR(bpf.Prepare(1));  // DLT_EN10MB
-  if (!o.expr.empty()) plan.parsed = ParseIndexableFilter(o.expr, &plan.why_not);
-  else plan.why_not = "empty expression (every packet)";
+  if (!o.expr.empty())
+    plan.parsed = ParseIndexableFilter(o.expr, &plan.why_not);
+  else
+    plan.why_not = "empty expression (every packet)";
 
   SegmentQuery q;
   q.level = "raw";
@@ -63,7 +69,8 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, BpfFilter& 
     auto ix = ReadIndexFile(IndexPathFor(r.path));
     if (!ix.ok()) {
       sp.kind = SegmentPlan::Kind::kScan;
-      sp.reason = ix.status().code() == Status::Code::kNotFound ? "no index" : ix.status().message();
+      sp.reason =
+          ix.status().code() == Status::Code::kNotFound ? "no index" : ix.status().message();
     } else if (ix->segment_bytes != r.file_bytes || ix->segment_name != r.name) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason = "index does not describe this file (stale)";
@@ -90,7 +97,7 @@ struct Cursor {
   bool filter_walk = false;          // walk holds non-candidates too
   size_t next = 0, cand = 0, order = 0;
   int64_t running_max = INT64_MIN;
-  int64_t key = 0;                   // merge key of head
+  int64_t key = 0;  // merge key of head
   PcapngPacket head;
 };
 

@@ -6,7 +6,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(const std::string& pa
   std::unique_ptr<SegmentReader> r(new SegmentReader());
   r->path_ = path;
   TROVE_ASSIGN_OR_RETURN(r->map_, MappedFile::Open(path));
-  if (r->map_->size() < 28) return Status::Corruption("segment " + path + ": too short for a header");
+  if (r->map_->size() < 28)
+    return Status::Corruption("segment " + path + ": too short for a header");
   const uint8_t* p = r->map_->data();
   const uint32_t bom = static_cast<uint32_t>(p[8]) | static_cast<uint32_t>(p[9]) << 8 |
                        static_cast<uint32_t>(p[10]) << 16 | static_cast<uint32_t>(p[11]) << 24;
@@ -25,7 +26,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(const std::string& pa
   v.on_packet = [](const PcapngPacket&) { return false; };  // the header is enough
   ParsePcapng(p, r->map_->size(), v);
   if (!have_if) return Status::Corruption("segment " + path + ": no interface description block");
-  if (tsresol & 0x80) r->ticks_per_s_ = 1ull << (tsresol & 0x7f);
+  if (tsresol & 0x80)
+    r->ticks_per_s_ = 1ull << (tsresol & 0x7f);
   else {
     r->ticks_per_s_ = 1;
     for (int i = 0; i < tsresol; ++i) r->ticks_per_s_ *= 10;
