@@ -296,7 +296,7 @@ TEST(Migrations, RefusesNewerSchema) {
     EXPECT_EQ(c.status().code(), Status::Code::kFailedPrecondition);
     EXPECT_EQ(c.status().message(), "catalogue " + path +
                                         " has schema version 99, newer than this trove supports "
-                                        "(2); use a newer trove");
+                                        "(3); use a newer trove");
   }
   db = RawOpen(path);
   EXPECT_EQ(Version(db), 99);  // untouched

@@ -178,7 +178,7 @@ TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
   EXPECT_EQ(pragma("PRAGMA foreign_keys"), "1");
   EXPECT_EQ(pragma("PRAGMA busy_timeout"), "10000");
-  EXPECT_EQ(pragma("PRAGMA user_version"), "2");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "3");
 }
 
 TEST_F(CatalogTest, InsertAndGetRoundTripEveryField) {

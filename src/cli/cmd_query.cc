@@ -1,7 +1,11 @@
 // trove query: stored packets matching a pcap-filter expression, as pcap.
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "cli/output.h"
+#include "cli/signals.h"
 #include "cli/store_access.h"
 #include "query/query_runner.h"
 #include "util/time_util.h"
@@ -59,7 +63,8 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     std::string link, since, until, out = "-", format;
     std::vector<std::string> expr;
     uint64_t limit = 0;
-    bool explain = false, json = false;
+    bool explain = false, json = false, follow = false;
+    double poll = 0.5;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--link", o->link, "Only this link");
@@ -74,6 +79,11 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--explain", o->explain,
                 "Print the plan (pruned / index / scan per segment) and stop");
   cmd->add_flag("--json", o->json, "With --explain: the plan as JSON");
+  cmd->add_flag("--follow,-f", o->follow,
+                "After the stored matches, stream matches from newly published segments until "
+                "interrupted");
+  cmd->add_option("--poll-interval", o->poll, "--follow: seconds between catalogue polls (0.5)")
+      ->check(CLI::Range(0.01, 60.0));
   cmd->add_option("expr", o->expr, "pcap-filter expression (tcpdump syntax); empty = every packet");
   cmd->callback([&g, o] {
     std::string expr;
@@ -115,6 +125,46 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     auto out = CaptureOutput::Open(o->out, fmt, plan->linktypes);
     if (!out.ok()) throw ExitError{2, out.status().message()};
     auto st = RunQuery(*plan, bpf, q, **out);
+    if (st.ok() && o->follow) {
+      // Stream segments as they are published (ids not planned before).
+      const auto& stop = InstallStopHandlers();
+      uint64_t delivered = st->packets_out;
+      auto note_seen = [&](const QueryPlan& p) {
+        for (const SegmentPlan& s : p.segments) q.exclude_ids.insert(s.seg.id);
+      };
+      note_seen(*plan);
+      Status fs = (*out)->Flush();
+      while (fs.ok() && !stop.load() && (!q.limit_packets || delivered < q.limit_packets)) {
+        for (int i = 0; i < static_cast<int>(o->poll * 100) && !stop.load(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (stop.load()) break;
+        auto next = PlanQuery(store->catalog(), q, bpf);
+        if (!next.ok()) {
+          fs = next.status();
+          break;
+        }
+        note_seen(*next);
+        for (SegmentPlan& s : next->segments) {
+          if (!(*out)->Accepts(s.seg.linktype)) {
+            std::fprintf(stderr,
+                         "trove: --follow: skipping segment %s of link type %u (pcap output; use "
+                         "--format pcapng)\n",
+                         s.seg.name.c_str(), s.seg.linktype);
+            s.kind = SegmentPlan::Kind::kPrunedTime;
+          }
+        }
+        QueryOptions rest = q;
+        if (q.limit_packets) rest.limit_packets = q.limit_packets - delivered;
+        auto more = RunQuery(*next, bpf, rest, **out);
+        if (!more.ok()) {
+          fs = more.status();
+          break;
+        }
+        delivered += more->packets_out;
+        fs = (*out)->Flush();
+      }
+      if (!fs.ok()) st = fs;
+    }
     Status c = (*out)->Close();
     if (!st.ok()) throw ExitError{1, st.status().message()};
     if (!c.ok()) throw ExitError{1, c.message()};

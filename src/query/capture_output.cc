@@ -21,7 +21,8 @@ Result<std::unique_ptr<CaptureOutput>> CaptureOutput::Open(const std::string& pa
   std::unique_ptr<CaptureOutput> o(new CaptureOutput());
   o->path_ = path;
   o->format_ = f;
-  o->linktypes_ = linktypes;
+  // With no packet source yet, the output is Ethernet (as tcpdump's).
+  o->linktypes_ = linktypes.empty() ? std::vector<uint16_t>{1} : linktypes;
   if (path == "-") {
     o->f_ = stdout;
   } else {
@@ -29,7 +30,7 @@ Result<std::unique_ptr<CaptureOutput>> CaptureOutput::Open(const std::string& pa
     if (!o->f_) return Status::FromErrno(errno, "opening " + path);
     o->owned_ = true;
   }
-  const uint16_t first = linktypes.empty() ? 1 : linktypes[0];
+  const uint16_t first = o->linktypes_[0];
   if (f == CaptureFormat::kPcap) {
     Put32(&o->buf_, 0xa1b23c4d);  // nanosecond pcap, host byte order
     Put16(&o->buf_, 2);
@@ -43,7 +44,7 @@ Result<std::unique_ptr<CaptureOutput>> CaptureOutput::Open(const std::string& pa
     s.userappl = std::string("trove ") + kVersion;
     s.comments.push_back("trove query result");
     AppendSectionHeader(&o->buf_, s);
-    for (uint16_t lt : linktypes.empty() ? std::vector<uint16_t>{first} : linktypes) {
+    for (uint16_t lt : o->linktypes_) {
       InterfaceInfo i;
       i.linktype = lt;
       i.snaplen = 262144;
@@ -58,8 +59,21 @@ CaptureOutput::~CaptureOutput() {
   if (owned_ && f_) std::fclose(f_);
 }
 
+bool CaptureOutput::Accepts(uint16_t linktype) const {
+  return format_ == CaptureFormat::kPcapng || linktypes_.empty() || linktypes_[0] == linktype;
+}
+
+Status CaptureOutput::Flush() {
+  TROVE_RETURN_IF_ERROR(FlushBuffer(true));
+  if (f_ && std::fflush(f_) != 0) return Status::FromErrno(errno, "writing " + path_);
+  return Status::Ok();
+}
+
 Status CaptureOutput::Write(uint16_t linktype, int64_t ts_ns, uint32_t caplen, uint32_t wirelen,
                             const uint8_t* data) {
+  if (!Accepts(linktype))
+    return Status::InvalidArgument("a classic pcap output holds one link type; this packet has " +
+                                   std::to_string(linktype));
   if (format_ == CaptureFormat::kPcap) {
     Put32(&buf_, static_cast<uint32_t>(ts_ns / 1000000000));
     Put32(&buf_, static_cast<uint32_t>(ts_ns % 1000000000));
@@ -67,15 +81,22 @@ Status CaptureOutput::Write(uint16_t linktype, int64_t ts_ns, uint32_t caplen, u
     Put32(&buf_, wirelen);
     buf_.Append(data, caplen);
   } else {
-    uint32_t ifid = 0;
-    for (size_t i = 0; i < linktypes_.size(); ++i)
-      if (linktypes_[i] == linktype) ifid = static_cast<uint32_t>(i);
-    AppendEnhancedPacket(&buf_, ifid, ts_ns, caplen, wirelen, data);
+    size_t ifid = 0;
+    while (ifid < linktypes_.size() && linktypes_[ifid] != linktype) ++ifid;
+    if (ifid == linktypes_.size()) {
+      InterfaceInfo i;
+      i.linktype = linktype;
+      i.snaplen = 262144;
+      i.tsresol = 9;
+      AppendInterfaceDescription(&buf_, i);
+      linktypes_.push_back(linktype);
+    }
+    AppendEnhancedPacket(&buf_, static_cast<uint32_t>(ifid), ts_ns, caplen, wirelen, data);
   }
-  return Flush(false);
+  return FlushBuffer(false);
 }
 
-Status CaptureOutput::Flush(bool force) {
+Status CaptureOutput::FlushBuffer(bool force) {
   if (!f_ || (!force && buf_.size() < (1u << 20))) return Status::Ok();
   if (buf_.size() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
     return Status::FromErrno(errno, "writing " + (path_ == "-" ? std::string("stdout") : path_));
@@ -84,7 +105,7 @@ Status CaptureOutput::Flush(bool force) {
 }
 
 Status CaptureOutput::Close() {
-  TROVE_RETURN_IF_ERROR(Flush(true));
+  TROVE_RETURN_IF_ERROR(FlushBuffer(true));
   if (!f_) return Status::Ok();
   int rc = owned_ ? std::fclose(f_) : std::fflush(f_);
   f_ = nullptr;

@@ -3,7 +3,10 @@
 // stdout ("-"). kPcap: classic pcap with nanosecond timestamps (magic
 // 0xa1b23c4d) — one link type only, what `tcpdump -w` would write;
 // kPcapng: one section, one interface (if_tsresol 9) per link type in the
-// order given. Output is buffered; Close() flushes and reports errors.
+// order given; a packet of another link type adds an interface (pcapng
+// allows one anywhere in the section), while pcap refuses it. Output is
+// buffered; Flush() pushes it to the file, Close() flushes and reports
+// errors.
 // Not thread-safe.
 
 #include <cstdint>
@@ -27,11 +30,13 @@ class CaptureOutput {
 
   Status Write(uint16_t linktype, int64_t ts_ns, uint32_t caplen, uint32_t wirelen,
                const uint8_t* data);
+  Status Flush();
   Status Close();
+  bool Accepts(uint16_t linktype) const;
 
  private:
   CaptureOutput() = default;
-  Status Flush(bool force);
+  Status FlushBuffer(bool force);
 
   std::string path_;
   std::FILE* f_ = nullptr;

@@ -45,6 +45,7 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, BpfFilter& 
                                                       : a.id < b.id;
   });
   for (SegmentRecord& s : segs) {
+    if (o.exclude_ids.count(s.id)) continue;
     SegmentPlan sp;
     sp.seg = std::move(s);
     const SegmentRecord& r = sp.seg;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct QueryOptions {
   TimeRange range;
   uint64_t limit_packets = 0;  // 0 = all
   std::optional<std::string> link;
+  std::set<int64_t> exclude_ids;  // segments already delivered (--follow)
 };
 
 struct SegmentPlan {

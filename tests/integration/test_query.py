@@ -290,6 +290,55 @@ def flows_case():
 it.add_case("flows_match_tcpdump", flows_case)
 
 
+def follow_case():
+    """trove query --follow: the stored matches, then the matches of segments
+    published while it runs (by another process), until SIGINT."""
+    import signal
+    import subprocess
+    import time
+    with it.tempdir() as tmp:
+        store = it.new_store(tmp)
+        first = it.SHARED_PCAPS / "tcpdump_ssh.pcap"
+        later = it.SHARED_PCAPS / "ndpi_ftp.pcap"
+        store.run("import", "--snaplen", "0", first)
+        before = {s["id"] for s in store.ls()}
+        out = tmp / "follow.pcap"
+        err = open(tmp / "follow.err", "w")
+        p = subprocess.Popen(store.cmd("query", "--follow", "--poll-interval", "0.1", "-w", out, "tcp"),
+                             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and (not out.exists() or out.stat().st_size <= 24):
+                time.sleep(0.05)
+            check(out.exists() and out.stat().st_size > 24, "no stored matches before the import")
+            store.run("import", "--snaplen", "0", "--segment-bytes", "300K", later)
+            new = [s for s in it.sorted_segments(store.ls()) if s["id"] not in before and s["level"] == "raw"]
+            check(len(new) >= 2, f"expected several new segments, got {len(new)}")
+            m = tmp / "new.pcapng"
+            it.run(["mergecap", "-w", m, *[s["path"] for s in new]])
+            w = tmp / "new.pcap"
+            it.run(["tcpdump", "--time-stamp-precision=nano", "-r", m, "-w", w, "tcp"])
+            want_new = it.read_packets(w)
+            w0 = tmp / "old.pcap"
+            old = [s["path"] for s in store.ls() if s["id"] in before and s["level"] == "raw"]
+            it.run(["tcpdump", "--time-stamp-precision=nano", "-r", old[0], "-w", w0, "tcp"])
+            want = it.read_packets(w0) + want_new
+            size_want = 24 + sum(16 + q[1] for q in want)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and out.stat().st_size < size_want:
+                time.sleep(0.05)
+        finally:
+            os_kill = __import__("os").killpg
+            os_kill(p.pid, signal.SIGINT)
+            rc = p.wait(timeout=20)
+            err.close()
+        check_eq(rc, 0, f"exit status after SIGINT ({(tmp / 'follow.err').read_text()})")
+        it.compare_packets(it.read_packets(out), want, "query --follow", "tcpdump")
+
+
+it.add_case("query_follow", follow_case)
+
+
 if __name__ == "__main__":
     try:
         register()
