@@ -5,6 +5,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <memory>
+
 #include "index/index_codec.h"
 #include "index/index_test_util.h"
 #include "query/filter_expr.h"
