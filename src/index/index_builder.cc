@@ -25,12 +25,12 @@ bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d) {
   return false;
 }
 
-ConnRecord& SegmentIndexBuilder::RecordFor(const FlowKey& k, uint8_t extra_flags) {
+ConnRecord& SegmentIndexBuilder::RecordFor(const FlowKey& k, bool* fresh) {
   auto [it, inserted] = by_key_.try_emplace(k, static_cast<uint32_t>(conns_.size()));
+  *fresh = inserted;
   if (inserted) {
     conns_.emplace_back();
     conns_.back().key = k;
-    conns_.back().flags = extra_flags;
   }
   return conns_[it->second];
 }
@@ -41,8 +41,7 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   ConnRecord* r;
   bool fresh;
   if (MakeFlowKey(p, d, &k, &hi_to_lo)) {
-    fresh = by_key_.find(k) == by_key_.end();
-    r = &RecordFor(k, 0);
+    r = &RecordFor(k, &fresh);
   } else {
     // ARP and other ethertypes that libpcap also sees as not IP, untagged,
     // vs. packets we could not decode (judged "maybe" for everything).
@@ -69,7 +68,7 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   if (d.ip_proto == 6 && d.has_l4()) r->tcp_flags[dir] |= d.tcp_flags;
   if (!r->has(ConnRecord::kNonIp) && IsUncertainForFilters(p, d))
     r->flags |= ConnRecord::kUncertain;
-  r->offsets.push_back(offset);
+  locs_.emplace_back(static_cast<uint32_t>(r - conns_.data()), offset);
 
   if (packets_ % kTimeBlockPackets == 0) blocks_.push_back({offset, p.ts_ns, p.ts_ns, 0});
   TimeBlock& b = blocks_.back();
@@ -96,6 +95,8 @@ SegmentIndex SegmentIndexBuilder::Snapshot(uint64_t segment_bytes) const {
   ix.last_ts_ns = last_ts_;
   ix.monotonic = monotonic_;
   ix.conns = conns_;
+  for (ConnRecord& c : ix.conns) c.offsets.reserve(c.total_packets());
+  for (const auto& [id, off] : locs_) ix.conns[id].offsets.push_back(off);
   ix.time_map = blocks_;
   std::map<std::pair<uint8_t, std::string>, std::vector<uint32_t>> addrs;
   std::map<uint16_t, std::vector<uint32_t>> ports;

@@ -33,12 +33,15 @@ class SegmentIndexBuilder {
   uint64_t end_offset() const { return end_offset_; }
 
  private:
-  ConnRecord& RecordFor(const FlowKey& k, uint8_t extra_flags);
+  ConnRecord& RecordFor(const FlowKey& k, bool* fresh);
 
   std::string name_;
   uint16_t linktype_;
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_key_;
-  std::vector<ConnRecord> conns_;
+  std::vector<ConnRecord> conns_;  // offsets stay empty: see locs_
+  // (record, offset) per packet in file order; bucketed by Snapshot(), so
+  // Add() never grows a per-record vector.
+  std::vector<std::pair<uint32_t, uint64_t>> locs_;
   int64_t non_ip_[2] = {-1, -1};  // records of non-IP / undecodable packets
   std::vector<TimeBlock> blocks_;
   uint64_t packets_ = 0;
