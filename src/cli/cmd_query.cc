@@ -1,6 +1,8 @@
 // trove query: stored packets matching a pcap-filter expression, as pcap.
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -65,6 +67,7 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     uint64_t limit = 0;
     bool explain = false, json = false, follow = false;
     double poll = 0.5;
+    int nice = 10;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--link", o->link, "Only this link");
@@ -84,6 +87,9 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
                 "interrupted");
   cmd->add_option("--poll-interval", o->poll, "--follow: seconds between catalogue polls (0.5)")
       ->check(CLI::Range(0.01, 60.0));
+  cmd->add_option("--nice", o->nice,
+                  "CPU priority of the query (setpriority; default 10, below a capture)")
+      ->check(CLI::Range(0, 19));
   cmd->add_option("expr", o->expr, "pcap-filter expression (tcpdump syntax); empty = every packet");
   cmd->callback([&g, o] {
     std::string expr;
@@ -99,6 +105,11 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     q.limit_packets = o->limit;
     if (!o->link.empty()) q.link = o->link;
 
+    // Retrieval yields to capture and import on the same machine.
+    // (Only ever lowered: a query already run under `nice` stays there.)
+    errno = 0;
+    const int cur = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0 && cur < o->nice) (void)setpriority(PRIO_PROCESS, 0, o->nice);
     BpfFilter bpf(expr);
     // Validate the expression before touching the store.
     if (Status s = bpf.Prepare(1); !s.ok())
