@@ -65,7 +65,7 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     std::string link, since, until, out = "-", format;
     std::vector<std::string> expr;
     uint64_t limit = 0;
-    bool explain = false, json = false, follow = false;
+    bool explain = false, json = false, follow = false, include_open = false;
     double poll = 0.5;
     int nice = 10;
   };
@@ -87,6 +87,8 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
                 "interrupted");
   cmd->add_option("--poll-interval", o->poll, "--follow: seconds between catalogue polls (0.5)")
       ->check(CLI::Range(0.01, 60.0));
+  cmd->add_flag("--include-open", o->include_open,
+                "Also scan the segments being written (their flushed blocks)");
   cmd->add_option("--nice", o->nice,
                   "CPU priority of the query (setpriority; default 10, below a capture)")
       ->check(CLI::Range(0, 19));
@@ -115,6 +117,13 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     if (Status s = bpf.Prepare(1); !s.ok())
       throw ExitError{2, "bad filter expression: " + s.message()};
     auto store = OpenStoreOrThrow(g);
+    if (o->include_open && o->follow)
+      throw ExitError{2,
+                      "--include-open and --follow cannot be combined (an open segment would "
+                      "be delivered twice)"};
+    if (o->include_open)
+      q.open_segments = FindOpenSegments(
+          {store->AreaDir(StorageArea::kPrimary), store->AreaDir(StorageArea::kSpool)}, q.link);
     auto plan = PlanQuery(store->catalog(), q, bpf);
     if (!plan.ok()) {
       const bool bad_expr = plan.status().code() == Status::Code::kInvalidArgument;
@@ -149,6 +158,7 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
         for (int i = 0; i < static_cast<int>(o->poll * 100) && !stop.load(); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (stop.load()) break;
+        q.open_segments.clear();  // --follow delivers segments once published
         auto next = PlanQuery(store->catalog(), q, bpf);
         if (!next.ok()) {
           fs = next.status();
@@ -165,6 +175,7 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
           }
         }
         QueryOptions rest = q;
+        rest.open_segments.clear();
         if (q.limit_packets) rest.limit_packets = q.limit_packets - delivered;
         auto more = RunQuery(*next, bpf, rest, **out);
         if (!more.ok()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <set>
 
 #include "index/index_file.h"
 #include "index/segment_summary.h"
@@ -86,6 +87,26 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, BpfFilter& 
     TROVE_RETURN_IF_ERROR(bpf.Prepare(r.linktype));
     plan.segments.push_back(std::move(sp));
   }
+  std::set<std::string> catalogued;
+  for (const SegmentPlan& sp : plan.segments) catalogued.insert(sp.seg.name);
+  for (const OpenSegmentFile& f : o.open_segments) {
+    if (catalogued.count(f.name)) continue;  // published meanwhile
+    auto rd = SegmentReader::Open(f.path);
+    if (!rd.ok()) continue;  // published (renamed) or still without a header
+    SegmentPlan sp;
+    sp.seg.name = f.name;
+    sp.seg.link = f.link;
+    sp.seg.path = f.path;
+    sp.seg.linktype = (*rd)->linktype();
+    sp.kind = SegmentPlan::Kind::kScan;
+    sp.open = true;
+    sp.reason = "open segment (scanning its flushed blocks)";
+    if (std::find(plan.linktypes.begin(), plan.linktypes.end(), sp.seg.linktype) ==
+        plan.linktypes.end())
+      plan.linktypes.push_back(sp.seg.linktype);
+    TROVE_RETURN_IF_ERROR(bpf.Prepare(sp.seg.linktype));
+    plan.segments.push_back(std::move(sp));
+  }
   return plan;
 }
 
@@ -111,7 +132,9 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const BpfFilter& bpf, const Q
   for (const SegmentPlan& sp : plan.segments) {
     if (sp.kind != SegmentPlan::Kind::kIndex && sp.kind != SegmentPlan::Kind::kScan) continue;
     Cursor c;
-    TROVE_ASSIGN_OR_RETURN(c.reader, SegmentReader::Open(sp.seg.path));
+    auto rd = SegmentReader::Open(sp.seg.path);
+    if (!rd.ok() && sp.open) continue;  // published since planning: not read twice
+    TROVE_ASSIGN_OR_RETURN(c.reader, std::move(rd));
     if (sp.kind == SegmentPlan::Kind::kIndex && sp.monotonic) {
       c.walk = sp.candidates.offsets;
     } else {

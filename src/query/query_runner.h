@@ -23,6 +23,7 @@
 #include "query/bpf_filter.h"
 #include "query/capture_output.h"
 #include "query/filter_expr.h"
+#include "query/open_segments.h"
 #include "query/planner.h"
 
 namespace trove {
@@ -33,6 +34,9 @@ struct QueryOptions {
   uint64_t limit_packets = 0;  // 0 = all
   std::optional<std::string> link;
   std::set<int64_t> exclude_ids;  // segments already delivered (--follow)
+  // Segments being written (--include-open): scanned after the catalogued
+  // ones unless already catalogued under their final name.
+  std::vector<OpenSegmentFile> open_segments;
 };
 
 struct SegmentPlan {
@@ -42,6 +46,7 @@ struct SegmentPlan {
   std::string reason;
   CandidateSet candidates;  // kIndex
   bool monotonic = false;   // kIndex: timestamps never decrease in the file
+  bool open = false;        // a .partial being written (id 0); skipped if gone
 };
 
 struct QueryPlan {

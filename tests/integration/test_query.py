@@ -339,6 +339,71 @@ def follow_case():
 it.add_case("query_follow", follow_case)
 
 
+def open_segment_case():
+    """--include-open: packets of the segment being written (its flushed
+    blocks) are found too, merged with the closed segments, exactly as
+    tcpdump selects them from the closed segments plus the complete prefix
+    of the .partial file at that moment (the importer is stopped with
+    SIGSTOP while the query runs, so the prefix cannot move)."""
+    import signal
+    import subprocess
+    import time
+    with it.tempdir() as tmp:
+        store = it.new_store(tmp)
+        store.run("import", "--snaplen", "0", it.SHARED_PCAPS / "tcpdump_ssh.pcap")
+        slow = it.SHARED_PCAPS / "ndpi_teams.pcap"
+        p = subprocess.Popen(store.cmd("import", "--snaplen", "0", "--replay-speed", "3", slow),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            part = []
+            while time.monotonic() < deadline:
+                part = [q for q in store.partials() if q.stat().st_size > 100_000]
+                if part or p.poll() is not None:
+                    break
+                time.sleep(0.05)
+            check(len(part) == 1, f"no growing partial segment (importer rc {p.poll()})")
+            import os
+            os.killpg(p.pid, signal.SIGSTOP)
+            try:
+                data = part[0].read_bytes()
+                w = it.walk_capture(data)
+                prefix = tmp / "open-prefix.pcapng"
+                prefix.write_bytes(data[:w.complete_end])
+                closed = [s["path"] for s in it.sorted_segments(store.ls()) if s["level"] == "raw"]
+                out = tmp / "open.pcap"
+                for expr in ["udp", "tcp", ""]:
+                    store.run("query", "--include-open", "-w", out, *([expr] if expr else []))
+                    m = tmp / "open-all.pcapng"
+                    it.run(["mergecap", "-w", m, *closed, prefix])
+                    exp = tmp / "open-exp.pcap"
+                    it.run(["tcpdump", "--time-stamp-precision=nano", "-r", m, "-w", exp,
+                            *([expr] if expr else [])])
+                    want = it.read_packets(exp)
+                    check(len(w.records) > 100, f"prefix holds only {len(w.records)} packets")
+                    it.compare_packets(it.read_packets(out), want, f"query --include-open {expr!r}",
+                                       "tcpdump over closed + open prefix")
+                    plan = store.json("query", "--include-open", "--explain", expr)
+                    check(any("open segment" in s["reason"] for s in plan["segments"]), f"{plan}")
+            finally:
+                os.killpg(p.pid, signal.SIGCONT)
+            check_eq(p.wait(timeout=120), 0, "importer exit status")
+        finally:
+            if p.poll() is None:
+                it.kill_group(p)
+        # Published now: the whole store, as mergecap merges it, and nothing twice.
+        segs = [s["path"] for s in it.sorted_segments(store.ls()) if s["level"] == "raw"]
+        m = tmp / "after-all.pcapng"
+        it.run(["mergecap", "-w", m, *segs])
+        store.run("query", "-w", tmp / "after.pcap")
+        it.compare_packets(it.read_packets(tmp / "after.pcap"), it.read_packets(m), "query after publish",
+                           "mergecap of all segments")
+        check_eq(len(it.read_packets(m)), 54 + 2817, "ssh + teams packets")
+
+
+it.add_case("query_open_segment", open_segment_case)
+
+
 if __name__ == "__main__":
     try:
         register()
