@@ -237,6 +237,12 @@ def register():
         check(reasons[st["segs"][0]["id"]] == "no index" or
               plan["segments"][0]["plan"].startswith("pruned"), f"{reasons}")
         check_query(f"host {AFS_SERVER} or udp")
+        dry = st["store"].fsck("--dry-run")
+        bad = dry.get("indexes_bad", [])
+        check(len(bad) == 2 and any("missing" in b for b in bad) and any("corrupt at offset" in b for b in bad),
+              f"fsck --dry-run: indexes_bad {bad}")
+        check(not idx[0].exists(), "fsck --dry-run rebuilt an index")
+        check(dry.get("consistent") is True, "a missing index is repairable, not an inconsistency")
         doc = st["store"].fsck()
         check(len(doc.get("indexes_rebuilt", [])) == 2, f"fsck rebuilt {doc.get('indexes_rebuilt')}")
         check(all(p.exists() for p in idx), "fsck did not rebuild the index files")
