@@ -82,6 +82,20 @@ class Catalog {
     return Status::FailedPrecondition("this catalogue backend has no store metadata");
   }
 
+  // Segment summaries (schema v3; index/segment_summary.h): an opaque blob
+  // per segment, with its time range, that lets a query skip the segment
+  // without opening it. PutSegmentSummary upserts; GetSegmentSummary yields
+  // nullopt when the segment has none. Defaults as for the metadata above.
+  virtual Status PutSegmentSummary(int64_t id, int64_t first_ts_ns, int64_t last_ts_ns,
+                                   const std::string& blob) {
+    (void)id, (void)first_ts_ns, (void)last_ts_ns, (void)blob;
+    return Status::FailedPrecondition("this catalogue backend has no segment summaries");
+  }
+  virtual Result<std::optional<std::string>> GetSegmentSummary(int64_t id) {
+    (void)id;
+    return Status::FailedPrecondition("this catalogue backend has no segment summaries");
+  }
+
   // Runs fn inside one transaction (all or nothing).
   virtual Status Transaction(const std::function<Status()>& fn) = 0;
 };

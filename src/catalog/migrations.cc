@@ -75,6 +75,17 @@ constexpr const char* kV3 = R"sql(
 ALTER TABLE segments ADD COLUMN key_epoch TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 4: per-segment content summaries for query pruning
+// (index/segment_summary.h): time range and a Bloom filter blob.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE segment_summaries (
+  segment_id      INTEGER PRIMARY KEY,
+  first_ts_ns     BIGINT  NOT NULL DEFAULT 0,
+  last_ts_ns      BIGINT  NOT NULL DEFAULT 0,
+  summary         BLOB    NOT NULL
+);
+)sql";
+
 std::string DbPath(sqlite3* db) {
   const char* f = db ? sqlite3_db_filename(db, "main") : nullptr;
   if (f == nullptr || *f == '\0') return ":memory:";
@@ -96,6 +107,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {1, "segments and store_meta", kV1},
       {2, "stranded_partials", kV2},
       {3, "segments.key_epoch", kV3},
+      {4, "segment_summaries", kV4},
   };
   return kMigrations;
 }

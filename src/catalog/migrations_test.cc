@@ -91,7 +91,7 @@ TEST(Migrations, ListIsContiguousFromOne) {
     EXPECT_NE(ms[i].sql, nullptr);
     EXPECT_NE(ms[i].description, nullptr);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 3);
+  EXPECT_EQ(LatestSchemaVersion(), 4);
 }
 
 TEST(Migrations, StepByStepOnAFreshDatabase) {
@@ -112,10 +112,16 @@ TEST(Migrations, StepByStepOnAFreshDatabase) {
   ASSERT_TRUE(MigrateTo(db, 3).ok());
   EXPECT_EQ(Version(db), 3);
   RawExec(db, "SELECT key_epoch FROM segments");
+  // No segment_summaries yet at v3.
+  EXPECT_NE(sqlite3_exec(db, "SELECT 1 FROM segment_summaries", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(MigrateTo(db, 4).ok());
+  EXPECT_EQ(Version(db), 4);
+  RawExec(db, "SELECT COUNT(*) FROM segment_summaries");
 
   Status down = MigrateTo(db, 1);
   EXPECT_EQ(down.code(), Status::Code::kFailedPrecondition) << down.ToString();
-  EXPECT_EQ(MigrateTo(db, 4).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(MigrateTo(db, 5).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(MigrateTo(db, -1).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(sqlite3_get_autocommit(db));  // no transaction left open
   sqlite3_close(db);
@@ -204,7 +210,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Catalog& cat = **opened;
-  EXPECT_EQ(cat.SchemaVersion(), 3);
+  EXPECT_EQ(cat.SchemaVersion(), 4);
   EXPECT_EQ(cat.GetSegment("old-1")->key_epoch, "");  // column default
   auto a = cat.GetSegment("old-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -240,7 +246,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   opened.value().reset();  // close
 
   if (CliAvailable()) {
-    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "3");
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "4");
     const std::string schema = Cli(path, ".schema");
     EXPECT_NE(schema.find("CREATE TABLE stranded_partials"), std::string::npos) << schema;
     EXPECT_NE(schema.find("CREATE TABLE segments"), std::string::npos) << schema;
@@ -294,7 +300,7 @@ TEST(Migrations, RefusesNewerSchema) {
     EXPECT_EQ(c.status().code(), Status::Code::kFailedPrecondition);
     EXPECT_EQ(c.status().message(), "catalogue " + path +
                                         " has schema version 99, newer than this trove supports "
-                                        "(3); use a newer trove");
+                                        "(4); use a newer trove");
   }
   db = RawOpen(path);
   EXPECT_EQ(Version(db), 99);  // untouched

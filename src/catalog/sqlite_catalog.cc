@@ -664,6 +664,43 @@ Status SqliteCatalog::SetMeta(const std::string& key, const std::string& value) 
   return Status::Ok();
 }
 
+// ---- Segment summaries -----------------------------------------------------
+
+Status SqliteCatalog::PutSegmentSummary(int64_t id, int64_t first_ts_ns, int64_t last_ts_ns,
+                                        const std::string& blob) {
+  const std::string what = "writing the summary of segment id " + std::to_string(id);
+  TROVE_ASSIGN_OR_RETURN(
+      sqlite3_stmt * st,
+      Prepare("INSERT INTO segment_summaries (segment_id, first_ts_ns, last_ts_ns, summary) "
+              "VALUES (?, ?, ?, ?) ON CONFLICT (segment_id) DO UPDATE SET "
+              "first_ts_ns = excluded.first_ts_ns, last_ts_ns = excluded.last_ts_ns, "
+              "summary = excluded.summary"));
+  StmtUse use(st);
+  int rc = BindAll(st, {id, first_ts_ns, last_ts_ns});
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_blob(st, 4, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) return Error(rc, what);
+  rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) return Error(rc, what);
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> SqliteCatalog::GetSegmentSummary(int64_t id) {
+  const std::string what = "reading the summary of segment id " + std::to_string(id);
+  TROVE_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                         Prepare("SELECT summary FROM segment_summaries WHERE segment_id = ?"));
+  StmtUse use(st);
+  int rc = BindAll(st, {id});
+  if (rc != SQLITE_OK) return Error(rc, what);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return Error(rc, what);
+  const void* b = sqlite3_column_blob(st, 0);
+  const int n = sqlite3_column_bytes(st, 0);
+  return std::optional<std::string>(b ? std::string(static_cast<const char*>(b), static_cast<size_t>(n))
+                                      : std::string());
+}
+
 // ---- Transactions ----------------------------------------------------------
 
 Status SqliteCatalog::Transaction(const std::function<Status()>& fn) {

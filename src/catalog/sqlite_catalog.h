@@ -59,6 +59,9 @@ class SqliteCatalog final : public Catalog {
 
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
   Status SetMeta(const std::string& key, const std::string& value) override;
+  Status PutSegmentSummary(int64_t id, int64_t first_ts_ns, int64_t last_ts_ns,
+                           const std::string& blob) override;
+  Result<std::optional<std::string>> GetSegmentSummary(int64_t id) override;
 
   // BEGIN IMMEDIATE ... COMMIT; nested calls use SAVEPOINTs, so an inner
   // failure undoes only the inner part and the outer fn decides. If fn

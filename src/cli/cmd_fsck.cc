@@ -1,6 +1,7 @@
 // trove fsck and trove mover.
 #include "cli/output.h"
 #include "cli/store_access.h"
+#include "index/index_check.h"
 #include "store/fsck.h"
 #include "store/mover.h"
 
@@ -25,6 +26,9 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
     auto rep = RunFsck(*store, o->f);
     if (!rep.ok()) throw ExitError{1, rep.status().message()};
     const FsckReport& r = *rep;
+    auto ixr = CheckSegmentIndexes(store->fs(), store->catalog(), !o->f.dry_run);
+    if (!ixr.ok()) throw ExitError{1, ixr.status().message()};
+    const IndexCheckReport& ix = *ixr;
     if (o->json) {
       PrintJson(nlohmann::json{{"consistent", r.consistent()},
                                {"checked", r.checked},
@@ -39,7 +43,12 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
                                {"busy", r.busy},
                                {"stranded", r.stranded},
                                {"partials", r.partials},
-                               {"problems", r.problems}});
+                               {"problems", r.problems},
+                               {"indexes_checked", ix.checked},
+                               {"indexes_rebuilt", ix.rebuilt},
+                               {"indexes_bad", ix.bad},
+                               {"summaries_restored", ix.summaries_restored},
+                               {"index_errors", ix.errors}});
     } else {
       std::printf("checked %llu catalogued segments, %llu files on disk\n",
                   static_cast<unsigned long long>(r.checked), static_cast<unsigned long long>(r.files));
@@ -56,9 +65,13 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
       show("in use", r.busy);
       show("stranded", r.stranded);
       show("PROBLEM", r.problems);
+      show("index rebuilt", ix.rebuilt);
+      show("INDEX BAD", ix.bad);
+      show("summary restored", ix.summaries_restored);
+      show("INDEX ERROR", ix.errors);
       std::printf("%s\n", r.consistent() ? "store is consistent" : "store is NOT consistent");
     }
-    if (!r.consistent()) throw ExitError{3, ""};
+    if (!r.consistent() || !ix.errors.empty()) throw ExitError{3, ""};
   });
 }
 

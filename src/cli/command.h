@@ -38,5 +38,7 @@ void RegisterSynth(CLI::App& app, GlobalOptions& g);
 void RegisterAnon(CLI::App& app, GlobalOptions& g);
 void RegisterUnmask(CLI::App& app, GlobalOptions& g);
 void RegisterKeys(CLI::App& app, GlobalOptions& g);
+void RegisterQuery(CLI::App& app, GlobalOptions& g);
+void RegisterFlows(CLI::App& app, GlobalOptions& g);
 
 }  // namespace trove::cli

@@ -69,6 +69,8 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
   w.live = live;
   s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
+  s.indexer = std::make_unique<IndexingObserver>(fs, s.store->catalog());
+  s.writer->AddObserver(s.indexer.get());
 
   // Privacy levels, derived in the background as each raw segment is
   // published.
@@ -115,6 +117,11 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
         {"spooled_remaining", mv.remaining},
         {"interrupted", r.interrupted},
     };
+    if (s.indexer) {
+      const IndexingCounters ic = s.indexer->counters();
+      j["index"] = {{"written", ic.indexes_written}, {"bytes", ic.index_bytes},
+                    {"segment_bytes", ic.segment_bytes}, {"errors", ic.errors}};
+    }
     if (!r.fatal.ok()) j["error"] = r.fatal.message();
     std::printf("%s\n", j.dump(2).c_str());
   } else {

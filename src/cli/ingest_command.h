@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "index/indexing_observer.h"
 #include "ingest/ingest_pipeline.h"
 #include "levels/background_deriver.h"
 #include "segment/segment_writer.h"
@@ -35,6 +36,7 @@ struct IngestSession {
   // Observer of `writer`; null if the store has no level or no key.
   // Declared before `writer`, so it outlives it.
   std::unique_ptr<BackgroundDeriver> levels;
+  std::unique_ptr<IndexingObserver> indexer;  // observer of `writer` (declared first: outlives it)
   std::unique_ptr<SegmentWriter> writer;
   uint32_t snaplen = 0;
 };

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   RegisterAnon(app, g);
   RegisterUnmask(app, g);
   RegisterKeys(app, g);
+  RegisterQuery(app, g);
+  RegisterFlows(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -152,6 +152,16 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Complete(const SegmentRecord& 
       if (!params.ok()) return params.status();
       if (!have->empty() && !params->policy.needs_mapper()) continue;
       if (dry_run) {
+        // Without reading the parent: its first and last packets' epochs
+        // surely have packets, so they must have a child (an epoch in
+        // between may have none, and is not checked).
+        if (!have->empty()) {
+          auto has = [&](int64_t ts) {
+            return std::find(epochs.begin(), epochs.end(),
+                             EpochOf(params->ip_period, ts).name) != epochs.end();
+          };
+          if (has(parent.stats.first_ts_ns) && has(parent.stats.last_ts_ns)) continue;
+        }
         SegmentRecord would;
         would.name = parent.name + "." + l.name;
         would.level = l.name;

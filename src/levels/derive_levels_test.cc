@@ -247,6 +247,9 @@ TEST(DerivedLevels, CompleteDerivesOnlyWhatIsMissing) {
   auto again = levels->Complete(raw);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty());
+  auto nothing = levels->Complete(raw, /*dry_run=*/true);
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_TRUE(nothing->empty());
 
   auto forget = [&](const std::string& name) {
     auto r = h.catalog->GetSegment(name);

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "index/index_file.h"
 #include "levels/derive_levels.h"
 #include "segment/segment_recovery.h"
 #include "store/mover.h"
@@ -169,6 +170,7 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
         Status u = cat.UpdateLocation(s.id, StorageArea::kPrimary, other.path);
         if (u.ok()) {
           rep.relocated.push_back(s.name);
+          if (here) MoveIndexSidecar(fs, s.path, other.path);
           if (here) (void)fs.Remove(s.path);
           s.path = other.path;
           s.area = StorageArea::kPrimary;

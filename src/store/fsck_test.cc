@@ -140,6 +140,7 @@ TEST_F(FsckTest, UnderivedLevelsAreDerivedOnce) {
   EXPECT_TRUE(again.consistent());
   EXPECT_TRUE(again.derived.empty());
   EXPECT_EQ(again.checked, 6u);
+  EXPECT_TRUE(Fsck(dry).consistent());
 }
 
 TEST_F(FsckTest, CleanStoreIsConsistent) {

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "index/index_file.h"
 #include "segment/segment_recovery.h"
 #include "segment/storage_router.h"
 #include "util/sha256.h"
@@ -98,6 +99,7 @@ Result<MoverReport> RunMover(Store& store) {
     if (st.ok()) st = fs.RenameDurable(tmp, final_path);
     if (st.ok()) st = cat.UpdateLocation(s.id, StorageArea::kPrimary, final_path);
     if (st.ok()) {
+      MoveIndexSidecar(fs, s.path, final_path);
       Status rm = fs.Remove(s.path);
       if (rm.ok()) (void)fs.SyncDir(DirName(s.path));
       ++rep.moved;

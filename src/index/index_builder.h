@@ -1,0 +1,57 @@
+#pragma once
+// SegmentIndexBuilder: accumulates the index of one segment from the
+// packets as they are stored (offset of each EPB given by the writer), so
+// closing a segment never re-reads it. Add() is O(1) amortised (one hash
+// lookup); Snapshot() copies the current state into an immutable
+// SegmentIndex with postings sorted (O(records + packets)). Not
+// thread-safe: the owner (IndexingObserver) serialises Add and Snapshot.
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "index/segment_index.h"
+#include "packet/decoded.h"
+#include "packet/packet.h"
+
+namespace trove {
+
+class SegmentIndexBuilder {
+ public:
+  SegmentIndexBuilder(std::string segment_name, uint16_t linktype);
+
+  // One packet stored at `offset` (start of its EPB) of the segment.
+  void Add(const PacketRef& p, const DecodedPacket& d, uint64_t offset);
+
+  // The index of what was added so far. `segment_bytes` is recorded as the
+  // indexed file size (0 while the segment is open).
+  SegmentIndex Snapshot(uint64_t segment_bytes = 0) const;
+
+  const std::string& segment_name() const { return name_; }
+  uint64_t packets() const { return packets_; }
+  // End of the last added EPB (offset + block length).
+  uint64_t end_offset() const { return end_offset_; }
+
+ private:
+  ConnRecord& RecordFor(const FlowKey& k, bool* fresh);
+
+  std::string name_;
+  uint16_t linktype_;
+  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_key_;
+  std::vector<ConnRecord> conns_;  // offsets stay empty: see locs_
+  // (record, offset) per packet in file order; bucketed by Snapshot(), so
+  // Add() never grows a per-record vector.
+  std::vector<std::pair<uint32_t, uint64_t>> locs_;
+  int64_t non_ip_[2] = {-1, -1};  // records of non-IP / undecodable packets
+  std::vector<TimeBlock> blocks_;
+  uint64_t packets_ = 0;
+  uint64_t end_offset_ = 0;
+  int64_t first_ts_ = 0, last_ts_ = 0, prev_ts_ = 0;
+  bool monotonic_ = true;
+};
+
+// True when libpcap's filter code might judge this packet's addresses,
+// ports or protocol differently from the decoded view (see segment_index.h).
+bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d);
+
+}  // namespace trove

@@ -1,0 +1,83 @@
+#include "index/index_file.h"
+
+#include "index/index_builder.h"
+#include "index/index_codec.h"
+#include "packet/decoder.h"
+#include "segment/pcapng_format.h"
+
+namespace trove {
+
+std::string IndexPathFor(const std::string& segment_path) {
+  static constexpr std::string_view kSuffix = ".pcapng";
+  if (segment_path.size() > kSuffix.size() &&
+      segment_path.compare(segment_path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0)
+    return segment_path.substr(0, segment_path.size() - kSuffix.size()) + ".idx";
+  return segment_path + ".idx";
+}
+
+Status WriteIndexFile(Fs& fs, const std::string& path, const SegmentIndex& ix,
+                      uint64_t* bytes_written) {
+  const std::string bytes = EncodeSegmentIndex(ix);
+  if (bytes_written) *bytes_written = bytes.size();
+  const std::string partial = path + ".partial";
+  (void)fs.Remove(partial);  // a leftover of an interrupted write
+  TROVE_ASSIGN_OR_RETURN(auto f, fs.NewWritableFile(partial));
+  Status s = f->Append(bytes.data(), bytes.size());
+  if (s.ok()) s = f->Sync();
+  Status c = f->Close();
+  if (s.ok()) s = c;
+  if (s.ok()) s = fs.RenameDurable(partial, path);
+  if (!s.ok()) (void)fs.Remove(partial);
+  return s;
+}
+
+Result<SegmentIndex> ReadIndexFile(const std::string& path) {
+  TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(path));
+  return DecodeSegmentIndex(m->data(), m->size(), path);
+}
+
+void MoveIndexSidecar(Fs& fs, const std::string& from_segment_path,
+                      const std::string& to_segment_path) {
+  const std::string from = IndexPathFor(from_segment_path);
+  auto st = fs.Stat(from);
+  if (!st.ok() || !st->exists) return;
+  auto ix = ReadIndexFile(from);
+  if (ix.ok()) (void)WriteIndexFile(fs, IndexPathFor(to_segment_path), *ix);
+  (void)fs.Remove(from);
+}
+
+Result<SegmentIndex> BuildIndexFromSegment(const std::string& segment_path,
+                                           const std::string& segment_name) {
+  TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(segment_path));
+  std::vector<uint16_t> linktypes;
+  std::unique_ptr<SegmentIndexBuilder> b;
+  PcapngVisitor v;
+  v.on_section = [&](const SectionInfo&, uint64_t) {
+    linktypes.clear();
+    return true;
+  };
+  v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
+    linktypes.push_back(i.linktype);
+    if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, i.linktype);
+    return true;
+  };
+  v.on_packet = [&](const PcapngPacket& p) {
+    PacketRef r;
+    r.ts_ns = p.ts_ns;
+    r.caplen = p.caplen;
+    r.wirelen = p.wirelen;
+    r.linktype = p.interface_id < linktypes.size() ? linktypes[p.interface_id] : 0;
+    r.data = p.data;
+    DecodedPacket d;
+    Decode(r, &d);
+    if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, r.linktype);
+    b->Add(r, d, p.block_offset);
+    return true;
+  };
+  PcapngParseResult r = ParsePcapng(m->data(), m->size(), v);
+  if (!r.error.ok()) return r.error;
+  if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, 0);
+  return b->Snapshot(m->size());
+}
+
+}  // namespace trove

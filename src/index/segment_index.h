@@ -1,0 +1,92 @@
+#pragma once
+// SegmentIndex: the in-memory form of one segment's index (the NAME.idx
+// sidecar, docs/FORMAT.md). It is a plain value: per-connection records,
+// per-address and per-port postings and a time→offset map. Built by
+// SegmentIndexBuilder while the segment is written (or from the file by
+// BuildIndexFromSegment), encoded/decoded by index_codec.h. Immutable once
+// built; safe to share between threads for reading.
+//
+// Every stored packet belongs to exactly one record: IP packets to the
+// record of their FlowKey; untagged ARP and other non-IP ethertypes to one
+// record with kNonIp set (libpcap's `host`/`net` also match ARP, so those
+// are "maybe" there; ports and IP protocols are false); packets we could not
+// decode to one record with kNonIp and kUncertain. A record is kUncertain
+// when one of its packets was decoded in a way libpcap's filter code may
+// see differently (VLAN/MPLS tags, IPv6 extension headers, fragments,
+// truncated or malformed headers, SCTP); the planner never narrows on
+// such records, so query answers stay exact.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "packet/flow_key.h"
+
+namespace trove {
+
+struct ConnRecord {
+  enum Flags : uint8_t {
+    kOrigIsHi = 1,   // the first packet travelled hi -> lo
+    kUncertain = 2,  // see above: planner treats every predicate as "maybe"
+    kNonIp = 4,      // the record of packets without an IP layer
+    kCut = 8,        // the cutoff dropped bytes of this connection (later)
+  };
+  FlowKey key;
+  int64_t first_ts_ns = 0;
+  int64_t last_ts_ns = 0;
+  uint64_t packets[2] = {0, 0};   // [0] lo -> hi, [1] hi -> lo
+  uint64_t bytes[2] = {0, 0};     // captured bytes, same directions
+  uint8_t tcp_flags[2] = {0, 0};  // OR of TCP flags per direction
+  uint8_t flags = 0;
+  std::vector<uint64_t> offsets;  // EPB offsets in the segment, ascending
+
+  bool has(Flags f) const { return (flags & f) != 0; }
+  uint64_t total_packets() const { return packets[0] + packets[1]; }
+  uint64_t total_bytes() const { return bytes[0] + bytes[1]; }
+};
+
+// A posting list: the records (indices into SegmentIndex::conns, ascending)
+// that have an address or a port.
+struct AddressPosting {
+  uint8_t ip_version = 0;  // 4 or 6
+  uint8_t addr[16] = {};   // IPv4 as v4-mapped, like FlowKey
+  std::vector<uint32_t> conns;
+};
+struct PortPosting {
+  uint16_t port = 0;  // TCP/UDP port (either end)
+  std::vector<uint32_t> conns;
+};
+
+// One entry per block of consecutive packets in file order: the block's
+// first offset and the min/max timestamp inside it (timestamps inside a
+// segment need not be monotonic, so both bounds are kept).
+struct TimeBlock {
+  uint64_t offset = 0;
+  int64_t min_ts_ns = 0;
+  int64_t max_ts_ns = 0;
+  uint32_t packets = 0;
+};
+
+struct SegmentIndex {
+  std::string segment_name;
+  uint16_t linktype = 0;
+  uint64_t segment_bytes = 0;  // size of the indexed segment file (0: open segment)
+  uint64_t packets = 0;
+  int64_t first_ts_ns = 0;
+  int64_t last_ts_ns = 0;
+  // Timestamps never decrease in file order (a k-way merge may then use
+  // each packet's own timestamp; see query/query_runner.h).
+  bool monotonic = true;
+  std::vector<ConnRecord> conns;
+  std::vector<AddressPosting> addresses;  // sorted by (ip_version, addr)
+  std::vector<PortPosting> ports;         // sorted by port
+  std::vector<TimeBlock> time_map;        // in file order
+
+  // Postings lookups (binary search); nullptr when absent.
+  const AddressPosting* FindAddress(uint8_t ip_version, const uint8_t addr[16]) const;
+  const PortPosting* FindPort(uint16_t port) const;
+};
+
+inline constexpr uint32_t kTimeBlockPackets = 1024;
+
+}  // namespace trove

@@ -1,0 +1,35 @@
+#pragma once
+// ConnLogRow: a connection record from a segment index presented like a
+// line of Zeek's conn.log — originator = the sender of the first packet
+// seen in the segment, counts per direction, and a cheap approximation of
+// Zeek's conn_state from the TCP flags seen per direction:
+//   S0 (orig SYN, no reply), REJ (SYN answered by RST), RSTO/RSTR (reset
+//   by orig/resp), SF (FIN both ways; non-TCP: both directions seen),
+//   S1 (SYN both ways, not closed), OTH (anything else).
+// bytes are captured bytes of whole packets (Zeek counts payload bytes).
+// A connection spanning segments yields one row per segment. `cut` is
+// always false until the cutoff stage fills ConnRecord::kCut.
+
+#include <cstdint>
+#include <string>
+
+#include "index/segment_index.h"
+
+namespace trove {
+
+struct ConnLogRow {
+  int64_t ts_ns = 0;
+  std::string uid;
+  std::string orig_h, resp_h;
+  uint32_t orig_p = 0, resp_p = 0;
+  std::string proto;  // tcp, udp, icmp, icmp6, or the IP protocol number
+  int64_t duration_ns = 0;
+  uint64_t orig_bytes = 0, resp_bytes = 0, orig_pkts = 0, resp_pkts = 0;
+  std::string conn_state;
+  bool cut = false;
+};
+
+// False for the non-IP record (it is no connection).
+bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLogRow* out);
+
+}  // namespace trove

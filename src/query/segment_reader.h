@@ -1,0 +1,41 @@
+#pragma once
+// SegmentReader: random access to the packets of one stored segment by EPB
+// offset (what the index records), over a read-only memory map. Open()
+// learns the section byte order and the interface (link type, timestamp
+// resolution) from the header blocks; PacketAt() is bounds-checked and
+// fails with the file and offset when the offset is not a packet block.
+// AllPacketOffsets() lists every packet for segments without an index.
+// Not thread-safe; cheap to open one per segment per query.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "segment/pcapng_format.h"
+#include "util/fs.h"
+#include "util/status.h"
+
+namespace trove {
+
+class SegmentReader {
+ public:
+  static Result<std::unique_ptr<SegmentReader>> Open(const std::string& path);
+
+  uint16_t linktype() const { return linktype_; }
+  Result<PcapngPacket> PacketAt(uint64_t offset) const;
+  Result<std::vector<uint64_t>> AllPacketOffsets() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  SegmentReader() = default;
+  uint32_t U32(uint64_t off) const;
+
+  std::string path_;
+  std::unique_ptr<MappedFile> map_;
+  bool swap_ = false;
+  uint16_t linktype_ = 0;
+  uint64_t ticks_per_s_ = 1000000000;
+};
+
+}  // namespace trove
