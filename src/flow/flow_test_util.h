@@ -15,10 +15,23 @@ namespace trove::flow_test {
 inline constexpr uint8_t kMacA[6] = {0x02, 0, 0, 0, 0, 0x0a};
 inline constexpr uint8_t kMacB[6] = {0x02, 0, 0, 0, 0, 0x0b};
 
+// Owns its bytes; copies point ref.data at their own copy.
 struct Pkt {
   std::vector<uint8_t> bytes;
   PacketRef ref;
   DecodedPacket d;
+
+  Pkt() = default;
+  Pkt(const Pkt& o) : bytes(o.bytes), ref(o.ref), d(o.d) { ref.data = bytes.data(); }
+  Pkt& operator=(const Pkt& o) {
+    bytes = o.bytes;
+    ref = o.ref;
+    d = o.d;
+    ref.data = bytes.data();
+    return *this;
+  }
+  Pkt(Pkt&&) = default;  // a moved vector keeps its buffer
+  Pkt& operator=(Pkt&&) = default;
 };
 
 inline synth::IpParams Ip(uint32_t src, uint32_t dst) {

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "anon/key_schedule.h"
-#include "flow/bpf_filter.h"
 #include "anon/level_policy.h"
+#include "flow/bpf_filter.h"
 #include "levels/prefix.h"
 #include "util/time_util.h"
 
@@ -44,7 +44,8 @@ Status Get(const toml::table& t, const std::string& origin, const char* key, T* 
                                      std::to_string(std::numeric_limits<T>::max()));
     };
     if (auto v = n->value_exact<int64_t>()) {
-      if (*v < 0) return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
+      if (*v < 0)
+        return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
       if (static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) return too_big();
       *out = static_cast<T>(*v);
       return Status::Ok();
@@ -242,7 +243,8 @@ Status ParseClasses(const toml::array& arr, const std::string& origin, StoreConf
     TROVE_RETURN_IF_ERROR(Get(*t, origin, "filter", &k.filter));
     if (const toml::node* n = t->get("precedence")) {
       auto v = n->value_exact<int64_t>();
-      if (!v) return Status::InvalidArgument(Where(origin, *n) + ": 'precedence' must be an integer");
+      if (!v)
+        return Status::InvalidArgument(Where(origin, *n) + ": 'precedence' must be an integer");
       k.precedence = *v;
     }
     if (const toml::node* n = t->get("cutoff")) {
@@ -255,26 +257,29 @@ Status ParseClasses(const toml::array& arr, const std::string& origin, StoreConf
     TROVE_RETURN_IF_ERROR(Get(*t, origin, "snaplen", &k.snaplen));
     std::string after = "headers";
     TROVE_RETURN_IF_ERROR(Get(*t, origin, "after_cutoff", &after));
-    if (after == "headers") k.after_cutoff = AfterCutoff::kHeaders;
-    else if (after == "drop") k.after_cutoff = AfterCutoff::kDrop;
-    else return Status::InvalidArgument(at + ": after_cutoff must be \"headers\" or \"drop\"");
+    if (after == "headers")
+      k.after_cutoff = AfterCutoff::kHeaders;
+    else if (after == "drop")
+      k.after_cutoff = AfterCutoff::kDrop;
+    else
+      return Status::InvalidArgument(at + ": after_cutoff must be \"headers\" or \"drop\"");
     TROVE_RETURN_IF_ERROR(Get(*t, origin, "disk_budget", &k.disk_budget));
     TROVE_RETURN_IF_ERROR(GetDuration(*t, origin, "retention", &k.retention_ns));
     // Compiled here for Ethernet so a typo fails every command at once;
     // the writer compiles again for each link type it meets.
     if (auto f = BpfFilter::Compile(k.filter, 1); !f.ok())
-      return Status::InvalidArgument(at + ": bad filter '" + k.filter + "': " +
-                                     f.status().message());
+      return Status::InvalidArgument(at + ": bad filter '" + k.filter +
+                                     "': " + f.status().message());
     c->classes.push_back(std::move(k));
   }
   return Status::Ok();
 }
 
 Status ParseConnections(const toml::table& t, const std::string& origin, ConnectionConfig* c) {
-  TROVE_RETURN_IF_ERROR(CheckKeys(t, origin,
-                                  {"max", "tcp_timeout", "udp_timeout", "icmp_timeout",
-                                   "other_timeout", "fragment_timeout"},
-                                  "connections"));
+  TROVE_RETURN_IF_ERROR(CheckKeys(
+      t, origin,
+      {"max", "tcp_timeout", "udp_timeout", "icmp_timeout", "other_timeout", "fragment_timeout"},
+      "connections"));
   TROVE_RETURN_IF_ERROR(Get(t, origin, "max", &c->max_connections));
   if (c->max_connections == 0 || c->max_connections > 1'000'000'000)
     return Status::InvalidArgument(origin + ": [connections] max must be 1..1000000000");
@@ -307,9 +312,8 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     return Status::InvalidArgument(m.str());
   }
   StoreConfig c;
-  TROVE_RETURN_IF_ERROR(
-      CheckKeys(root, origin, {"storage", "link", "level", "owner", "class", "connections"},
-                "top level"));
+  TROVE_RETURN_IF_ERROR(CheckKeys(
+      root, origin, {"storage", "link", "level", "owner", "class", "connections"}, "top level"));
   for (const char* k : {"level", "owner", "class"})
     if (auto* n = root.get(k); n && !n->is_array_of_tables())
       return Status::InvalidArgument(Where(origin, *n) + ": '" + k +
@@ -334,11 +338,11 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     for (auto& node : *links) {
       auto* t = node.as_table();
       if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[link]] must be a table");
-      TROVE_RETURN_IF_ERROR(CheckKeys(*t, origin,
-                                      {"name", "location", "interface", "snaplen", "promiscuous",
-                                       "filter", "buffer_size", "nanosecond", "ring_size",
-                                       "segment_bytes", "segment_duration"},
-                                      "[link]"));
+      TROVE_RETURN_IF_ERROR(
+          CheckKeys(*t, origin,
+                    {"name", "location", "interface", "snaplen", "promiscuous", "filter",
+                     "buffer_size", "nanosecond", "ring_size", "segment_bytes", "segment_duration"},
+                    "[link]"));
       LinkConfig l;
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &l.name));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "location", &l.location));
@@ -350,7 +354,8 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "nanosecond", &l.nanosecond));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "ring_size", &l.ring_bytes));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "segment_bytes", &l.segment.max_bytes));
-      TROVE_RETURN_IF_ERROR(GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
+      TROVE_RETURN_IF_ERROR(
+          GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
       if (l.name.empty() || l.name.find_first_of("/ \t\n") != std::string::npos)
         return Status::InvalidArgument(Where(origin, node) +
                                        ": link name must be non-empty without '/' or spaces");
@@ -381,9 +386,8 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
 
 // The largest unit that represents ns exactly, so parsing gives it back.
 static std::string DurationString(int64_t ns) {
-  for (auto [div, unit] : {std::pair<int64_t, const char*>{1'000'000'000, "s"},
-                           {1'000'000, "ms"},
-                           {1'000, "us"}})
+  for (auto [div, unit] :
+       {std::pair<int64_t, const char*>{1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}})
     if (ns % div == 0) return "\"" + std::to_string(ns / div) + unit + "\"";
   return "\"" + std::to_string(ns) + "ns\"";
 }
@@ -449,7 +453,8 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
     o << "\n[[class]]\n"
       << "# A connection's class is the matching class of highest precedence for its\n"
       << "# first packet. A packet is kept in full while the connection's captured bytes\n"
-      << "# (both directions, including it) are <= cutoff; SYN/FIN/RST always. See docs/CONFIG.md.\n"
+      << "# (both directions, including it) are <= cutoff; SYN/FIN/RST always. See "
+         "docs/CONFIG.md.\n"
       << "name = " << q(k.name) << "\n"
       << "filter = " << q(k.filter) << "\n"
       << "precedence = " << k.precedence << "\n"
