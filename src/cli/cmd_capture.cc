@@ -65,6 +65,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     w.checkpoint_bytes = s0.store->config().storage.checkpoint_bytes;
     w.live = true;
     s0.writer = std::make_unique<SegmentWriter>(w, *s0.router, s0.store->catalog());
+    if (s0.class_stats) s0.writer->AddObserver(s0.class_stats.get());
 
     // The mover drains the spool in the background whenever the primary is back.
     std::atomic<bool> mover_stop{false};
@@ -85,6 +86,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     io.ring_bytes = s0.link.ring_bytes;
     io.duration_ns = duration;
     IngestPipeline pipe(io, *s0.writer);
+    AttachStage(s0, pipe);
     std::fprintf(stderr, "trove: capturing on %s (link %s, snaplen %s, %s timestamps)\n",
                  lo.interface.c_str(), s0.link.name.c_str(),
                  s0.snaplen ? std::to_string(s0.snaplen).c_str() : "full",

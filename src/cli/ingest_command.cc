@@ -70,6 +70,12 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
   w.live = live;
   s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
+  if (!s.store->config().classes.empty()) {
+    s.stage =
+        std::make_unique<CutoffStage>(s.store->config().classes, s.store->config().connections);
+    s.class_stats = std::make_unique<ClassStatsRecorder>(*s.stage, s.store->catalog(), s.link.name);
+    s.writer->AddObserver(s.class_stats.get());
+  }
 
   // Privacy levels, derived as each raw segment is published.
   bool any_level = false;
@@ -91,6 +97,42 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   }
   return s;
 }
+
+void AttachStage(IngestSession& s, IngestPipeline& pipe) { pipe.SetCutoffStage(s.stage.get()); }
+
+namespace {
+
+nlohmann::json ClassesJson(const CutoffStage& st) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (size_t i = 0; i < st.classes().size(); ++i) {
+    const ClassCounters& c = st.counters()[i];
+    const auto k = static_cast<uint8_t>(i);
+    classes.push_back({{"name", st.classes()[i].name},
+                       {"packets_seen", c.packets_seen},
+                       {"bytes_seen", c.bytes_seen},
+                       {"packets_stored", c.packets_stored},
+                       {"bytes_stored", c.bytes_stored},
+                       {"packets_cut", c.packets_cut},
+                       {"packets_dropped", c.packets_dropped},
+                       {"bytes_cut", c.bytes_cut},
+                       {"bytes_snapped", c.bytes_snapped},
+                       {"connections", c.connections},
+                       {"active_connections", st.table().active_in_class(k)},
+                       {"evicted_early", st.table().evicted_early_in_class(k)}});
+  }
+  const auto& t = st.table().counters();
+  return {{"classes", classes},
+          {"unmatched",
+           {{"packets", st.unmatched().packets_seen}, {"bytes", st.unmatched().bytes_seen}}},
+          {"connections",
+           {{"active", st.table().size()},
+            {"created", t.created},
+            {"expired", t.expired},
+            {"evicted_early", t.evicted_early},
+            {"max", st.table().max_connections()}}}};
+}
+
+}  // namespace
 
 int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
   // Drain the spool now if the primary is back (the capture daemon also
@@ -127,6 +169,7 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
         {"spooled_remaining", mv.remaining},
         {"interrupted", r.interrupted},
     };
+    if (s.stage) j["cutoff"] = ClassesJson(*s.stage);
     if (!r.fatal.ok()) j["error"] = r.fatal.message();
     std::printf("%s\n", j.dump(2).c_str());
   } else {
@@ -138,6 +181,27 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                  static_cast<unsigned long long>(r.kernel_drops),
                  static_cast<unsigned long long>(r.ring_drops),
                  static_cast<unsigned long long>(w.store_drops));
+    if (s.stage) {
+      for (size_t i = 0; i < s.stage->classes().size(); ++i) {
+        const ClassCounters& c = s.stage->counters()[i];
+        std::fprintf(stderr,
+                     "trove: class %s: %llu packets seen (%llu bytes), %llu stored (%llu bytes), "
+                     "%llu past the cutoff, %llu connections\n",
+                     s.stage->classes()[i].name.c_str(),
+                     static_cast<unsigned long long>(c.packets_seen),
+                     static_cast<unsigned long long>(c.bytes_seen),
+                     static_cast<unsigned long long>(c.packets_stored),
+                     static_cast<unsigned long long>(c.bytes_stored),
+                     static_cast<unsigned long long>(c.packets_cut),
+                     static_cast<unsigned long long>(c.connections));
+      }
+      if (s.stage->unmatched().packets_seen)
+        std::fprintf(stderr, "trove: %llu packets matched no class (not stored)\n",
+                     static_cast<unsigned long long>(s.stage->unmatched().packets_seen));
+      if (s.stage->table().counters().evicted_early)
+        std::fprintf(stderr, "trove: %llu connections evicted early (connection table full)\n",
+                     static_cast<unsigned long long>(s.stage->table().counters().evicted_early));
+    }
     if (mv.remaining > 0)
       std::fprintf(stderr, "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
                    mv.remaining);

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "cli/command.h"
+#include "flow/class_stats_recorder.h"
+#include "flow/cutoff_stage.h"
 #include "ingest/ingest_pipeline.h"
 #include "levels/derive_levels.h"
 #include "segment/segment_writer.h"
@@ -34,8 +36,14 @@ struct IngestSession {
   std::unique_ptr<StorageRouter> router;
   std::unique_ptr<SegmentWriter> writer;
   std::unique_ptr<DerivedLevels> levels;  // observer of `writer`; null if the store has no key
+  // Classes and cutoff; null when the store defines no [[class]].
+  std::unique_ptr<CutoffStage> stage;
+  std::unique_ptr<ClassStatsRecorder> class_stats;  // observer of `writer`
   uint32_t snaplen = 0;
 };
+
+// Gives the pipeline the session's cutoff stage, if any.
+void AttachStage(IngestSession& s, IngestPipeline& pipe);
 
 // Throws ExitError on failure.
 IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,

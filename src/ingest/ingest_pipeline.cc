@@ -65,6 +65,11 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
     if (ring.Peek(&p)) {
       spins = 0;
       Decode(p, &d);
+      if (stage_ && !stage_->Process(&p, &d)) {  // not stored (no class, or past the cutoff)
+        ring.Pop();
+        ++n;
+        continue;
+      }
       Status st = writer_.Append(p, d);
       ring.Pop();
       if (!st.ok()) {

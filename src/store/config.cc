@@ -44,8 +44,7 @@ Status Get(const toml::table& t, const std::string& origin, const char* key, T* 
                                      std::to_string(std::numeric_limits<T>::max()));
     };
     if (auto v = n->value_exact<int64_t>()) {
-      if (*v < 0)
-        return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
+      if (*v < 0) return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
       if (static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) return too_big();
       *out = static_cast<T>(*v);
       return Status::Ok();
@@ -338,11 +337,11 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     for (auto& node : *links) {
       auto* t = node.as_table();
       if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[link]] must be a table");
-      TROVE_RETURN_IF_ERROR(
-          CheckKeys(*t, origin,
-                    {"name", "location", "interface", "snaplen", "promiscuous", "filter",
-                     "buffer_size", "nanosecond", "ring_size", "segment_bytes", "segment_duration"},
-                    "[link]"));
+      TROVE_RETURN_IF_ERROR(CheckKeys(*t, origin,
+                                      {"name", "location", "interface", "snaplen", "promiscuous",
+                                       "filter", "buffer_size", "nanosecond", "ring_size",
+                                       "segment_bytes", "segment_duration"},
+                                      "[link]"));
       LinkConfig l;
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &l.name));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "location", &l.location));
@@ -354,8 +353,7 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "nanosecond", &l.nanosecond));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "ring_size", &l.ring_bytes));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "segment_bytes", &l.segment.max_bytes));
-      TROVE_RETURN_IF_ERROR(
-          GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
+      TROVE_RETURN_IF_ERROR(GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
       if (l.name.empty() || l.name.find_first_of("/ \t\n") != std::string::npos)
         return Status::InvalidArgument(Where(origin, node) +
                                        ": link name must be non-empty without '/' or spaces");
@@ -386,8 +384,9 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
 
 // The largest unit that represents ns exactly, so parsing gives it back.
 static std::string DurationString(int64_t ns) {
-  for (auto [div, unit] :
-       {std::pair<int64_t, const char*>{1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}})
+  for (auto [div, unit] : {std::pair<int64_t, const char*>{1'000'000'000, "s"},
+                           {1'000'000, "ms"},
+                           {1'000, "us"}})
     if (ns % div == 0) return "\"" + std::to_string(ns / div) + unit + "\"";
   return "\"" + std::to_string(ns) + "ns\"";
 }
