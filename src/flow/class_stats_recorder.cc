@@ -8,11 +8,11 @@ namespace {
 using Json = nlohmann::json;
 
 // The additive fields, in one place for writing and summing.
-#define TROVE_CLASS_FIELDS(X)                                                      \
-  X(packets_seen)                                                                  \
-  X(bytes_seen)                                                                    \
-  X(packets_stored) X(bytes_stored) X(packets_cut) X(packets_dropped) X(bytes_cut) \
-      X(bytes_snapped) X(connections)
+#define TROVE_CLASS_FIELDS(X) \
+  X(packets_seen)             \
+  X(bytes_seen)               \
+  X(packets_stored)           \
+  X(bytes_stored) X(packets_cut) X(packets_dropped) X(bytes_cut) X(bytes_snapped) X(connections)
 
 Json CountersJson(const ClassCounters& c, uint64_t evicted, uint64_t active) {
   Json j;

@@ -15,14 +15,33 @@ ConnectionTable::ConnectionTable(ConnectionTableOptions opts) : opts_(opts) {
   if (opts_.max_connections == 0) opts_.max_connections = 1;
   if (opts_.max_connections >= kNil / 2) opts_.max_connections = kNil / 2 - 1;
   pool_.reserve(opts_.max_connections);
-  uint64_t n = 1024;
-  while (n < 2ull * opts_.max_connections) n <<= 1;
+  max_slots_ = 1024;
+  while (max_slots_ < 2ull * opts_.max_connections) max_slots_ <<= 1;
+  const uint64_t n = std::min<uint64_t>(max_slots_, 4096);
   slots_.assign(n, Slot{kNil, 0});
   mask_ = n - 1;
 }
 
 size_t ConnectionTable::MemoryBytes() const {
-  return pool_.capacity() * sizeof(Connection) + slots_.size() * sizeof(Slot);
+  return pool_.capacity() * sizeof(Connection) + slots_.capacity() * sizeof(Slot);
+}
+
+size_t ConnectionTable::MaxMemoryBytes() const {
+  return pool_.capacity() * sizeof(Connection) + max_slots_ * sizeof(Slot);
+}
+
+// Doubles the index (load > 1/2). Rare: log2(max_slots / 4096) times in
+// the life of a table, each O(size).
+void ConnectionTable::GrowIndex() {
+  std::vector<Slot> old(slots_.size() * 2, Slot{kNil, 0});
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.idx == kNil) continue;
+    uint64_t pos = s.tag & mask_;
+    while (slots_[pos].idx != kNil) pos = (pos + 1) & mask_;
+    slots_[pos] = s;
+  }
 }
 
 ProtoGroup ConnectionTable::GroupOf(const FlowKey& k) {
@@ -198,6 +217,7 @@ Connection* ConnectionTable::Touch(const FlowKey& key, bool src_is_hi, int64_t t
     ExpireIdle(now_);
     if (size_ >= opts_.max_connections) EvictOne();
   }
+  if (2 * (size_ + 1) > slots_.size() && slots_.size() < max_slots_) GrowIndex();
   uint32_t idx;
   if (free_head_ != kNil) {
     idx = free_head_;

@@ -9,10 +9,12 @@
 //    whose last packet is more than the timeout of its protocol group older
 //    than `now` is over; the next packet with its key starts a new one.
 //    Timeouts are configured per group (TCP, UDP, ICMP, other/fragments).
-//  - Memory is bounded: at most max_connections entries, allocated once
-//    (the entry pool is reserved up front and only touched as it fills;
-//    the hash index, 2x..4x the maximum, is allocated at construction). A
-//    Touch() never allocates and never scans more than a few entries.
+//  - Memory is bounded: at most max_connections entries. The entry pool is
+//    reserved once (address space; pages are touched only as it fills).
+//    The hash index (8 bytes a slot, load <= 1/2) starts at 4096 slots and
+//    doubles as the table grows, up to 2x..4x max_connections: so a small
+//    table stays in cache, and the index never exceeds MaxMemoryBytes().
+//    In steady state a Touch() does not allocate; it probes a few slots.
 //  - When the table is full, idle connections are expired first; if none
 //    is, one is evicted early, in this order: one-packet connections, then
 //    one-sided ones (packets in one direction only), then two-sided ones;
@@ -70,8 +72,10 @@ class ConnectionTable {
   const ConnectionTableCounters& counters() const { return counters_; }
   uint64_t active_in_class(uint8_t klass) const { return active_by_class_[klass]; }
   uint64_t evicted_early_in_class(uint8_t klass) const { return evicted_by_class_[klass]; }
-  // Bytes the table holds (pool capacity and index): a constant.
+  // Bytes the table holds now (pool capacity and index), and the most it
+  // can ever hold.
   size_t MemoryBytes() const;
+  size_t MaxMemoryBytes() const;
 
   static ProtoGroup GroupOf(const FlowKey& k);
 
@@ -87,6 +91,7 @@ class ConnectionTable {
 
   uint64_t ProbeFind(const FlowKey& key, uint32_t tag) const;  // slot or kNotFound
   void Remove(uint32_t idx);
+  void GrowIndex();
   void EraseSlot(uint64_t pos);
   bool EvictOne();
   void Unlink(uint32_t idx);
@@ -102,6 +107,7 @@ class ConnectionTable {
   std::vector<Connection> pool_;  // capacity reserved = max_connections
   std::vector<Slot> slots_;
   uint64_t mask_ = 0;
+  uint64_t max_slots_ = 0;
   uint32_t free_head_ = kNil;
   size_t size_ = 0;
   List lists_[kConnTiers][kProtoGroups];
