@@ -38,5 +38,6 @@ void RegisterSynth(CLI::App& app, GlobalOptions& g);
 void RegisterAnon(CLI::App& app, GlobalOptions& g);
 void RegisterUnmask(CLI::App& app, GlobalOptions& g);
 void RegisterKeys(CLI::App& app, GlobalOptions& g);
+void RegisterCtl(CLI::App& app, GlobalOptions& g);
 
 }  // namespace trove::cli

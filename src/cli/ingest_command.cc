@@ -75,6 +75,11 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
         std::make_unique<CutoffStage>(s.store->config().classes, s.store->config().connections);
     s.class_stats = std::make_unique<ClassStatsRecorder>(*s.stage, s.store->catalog(), s.link.name);
     s.writer->AddObserver(s.class_stats.get());
+    auto ctl = ControlServer::Start(JoinPath(JoinPath(s.store->dir(), "run"), s.link.name + ".ctl"));
+    if (ctl.ok())
+      s.control = std::move(ctl).value();
+    else
+      LogWarning("no runtime control (trove ctl): " + ctl.status().message());
   }
 
   // Privacy levels, derived as each raw segment is published.
@@ -98,7 +103,10 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   return s;
 }
 
-void AttachStage(IngestSession& s, IngestPipeline& pipe) { pipe.SetCutoffStage(s.stage.get()); }
+void AttachStage(IngestSession& s, IngestPipeline& pipe) {
+  pipe.SetCutoffStage(s.stage.get());
+  pipe.SetControl(s.control.get());
+}
 
 namespace {
 

@@ -39,10 +39,11 @@ struct IngestSession {
   // Classes and cutoff; null when the store defines no [[class]].
   std::unique_ptr<CutoffStage> stage;
   std::unique_ptr<ClassStatsRecorder> class_stats;  // observer of `writer`
+  std::unique_ptr<ControlServer> control;           // STORE/run/LINK.ctl; null without a stage
   uint32_t snaplen = 0;
 };
 
-// Gives the pipeline the session's cutoff stage, if any.
+// Gives the pipeline the session's cutoff stage and control socket, if any.
 void AttachStage(IngestSession& s, IngestPipeline& pipe);
 
 // Throws ExitError on failure.

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   RegisterAnon(app, g);
   RegisterUnmask(app, g);
   RegisterKeys(app, g);
+  RegisterCtl(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

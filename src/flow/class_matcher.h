@@ -25,6 +25,11 @@ class ClassMatcher {
   // Index into classes() or kNoClass.
   uint8_t Classify(const PacketRef& p);
   const std::vector<ClassConfig>& classes() const { return classes_; }
+  // Runtime control: changes a class's cutoff (filters stay compiled).
+  void SetCutoff(uint8_t k, bool has_cutoff, uint64_t bytes) {
+    classes_[k].has_cutoff = has_cutoff;
+    classes_[k].cutoff_bytes = bytes;
+  }
 
  private:
   struct Compiled {

@@ -1,6 +1,7 @@
 #include "flow/cutoff_stage.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "packet/decoder.h"
 #include "packet/flow_key.h"
@@ -41,6 +42,36 @@ CutoffStage::CutoffStage(std::vector<ClassConfig> classes, const ConnectionConfi
       fragments_(4096, connections.fragment_timeout_ns),
       counters_(matcher_.classes().size()) {}
 
+void CutoffStage::AddDynamicClass(const uint8_t addr[16], uint8_t klass, int64_t duration_ns) {
+  Dynamic e;
+  std::memcpy(e.addr, addr, 16);
+  e.klass = klass;
+  e.duration_ns = duration_ns;
+  e.until_ns = table_.now_ns() == INT64_MIN ? INT64_MIN : table_.now_ns() + duration_ns;
+  for (auto& x : dynamic_)
+    if (std::memcmp(x.addr, addr, 16) == 0) {
+      x = e;
+      return;
+    }
+  if (dynamic_.size() >= 1024) dynamic_.erase(dynamic_.begin());
+  dynamic_.push_back(e);
+}
+
+uint8_t CutoffStage::DynamicClassOf(const FlowKey& key, int64_t now) {
+  for (size_t i = 0; i < dynamic_.size();) {
+    Dynamic& e = dynamic_[i];
+    if (e.until_ns == INT64_MIN) e.until_ns = now + e.duration_ns;
+    if (now > e.until_ns) {
+      dynamic_.erase(dynamic_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    if (std::memcmp(e.addr, key.addr_lo, 16) == 0 || std::memcmp(e.addr, key.addr_hi, 16) == 0)
+      return e.klass;
+    ++i;
+  }
+  return kNoClass;
+}
+
 bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
   const uint32_t captured = p->caplen;
   FlowKey key;
@@ -60,7 +91,8 @@ bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
     bool created = false;
     conn = table_.Touch(key, src_is_hi, p->ts_ns, &created);
     if (created) {
-      const uint8_t c = matcher_.Classify(*p);
+      uint8_t c = dynamic_.empty() ? kNoClass : DynamicClassOf(key, table_.now_ns());
+      if (c == kNoClass) c = matcher_.Classify(*p);
       table_.SetClass(conn, c);
       if (c != kNoClass) ++counters_[c].connections;
     }

@@ -18,6 +18,11 @@
 //    (0 = all). A packet past the cutoff is dropped (after_cutoff = drop)
 //    or stored with its first min(64, snaplen or 64) bytes (headers).
 //  - Packets past the cutoff still count towards the total.
+//  - Runtime control (control_command.h): a connection's cutoff can be
+//    suspended (Connection::kCutoffSuspended), a class's cutoff changed,
+//    and an address put into a class for a while (dynamic class: a new
+//    connection with that address at either end takes that class, before
+//    the filters; at most 1024 entries, the oldest is replaced).
 //
 // Decode once: when the stored length still covers the transport header,
 // only payload_len is clamped; when a cut falls inside the headers (class
@@ -51,13 +56,28 @@ class CutoffStage {
   bool Process(PacketRef* p, DecodedPacket* d);
 
   const std::vector<ClassConfig>& classes() const { return matcher_.classes(); }
+  void SetCutoff(uint8_t k, bool has_cutoff, uint64_t bytes) {
+    matcher_.SetCutoff(k, has_cutoff, bytes);
+  }
+  // `addr` is 16 bytes (IPv4 v4-mapped). For `duration_ns` of packet time
+  // from the latest packet seen (or from the next packet, before any).
+  void AddDynamicClass(const uint8_t addr[16], uint8_t klass, int64_t duration_ns);
   const std::vector<ClassCounters>& counters() const { return counters_; }
   const ClassCounters& unmatched() const { return unmatched_; }  // packets/bytes_seen only
   const ConnectionTable& table() const { return table_; }
   ConnectionTable& mutable_table() { return table_; }
 
  private:
+  struct Dynamic {
+    uint8_t addr[16];
+    uint8_t klass;
+    int64_t duration_ns;
+    int64_t until_ns;  // INT64_MIN: starts at the next packet
+  };
+  uint8_t DynamicClassOf(const FlowKey& key, int64_t now);
+
   ClassMatcher matcher_;
+  std::vector<Dynamic> dynamic_;
   ConnectionTable table_;
   FragmentMap fragments_;
   std::vector<ClassCounters> counters_;

@@ -19,19 +19,6 @@ using synth::kTcpPsh;
 using synth::kTcpRst;
 using synth::kTcpSyn;
 
-ClassConfig Class(std::string name, std::string filter, int64_t precedence, int64_t cutoff,
-                  AfterCutoff after = AfterCutoff::kHeaders, uint32_t snaplen = 0) {
-  ClassConfig c;
-  c.name = std::move(name);
-  c.filter = std::move(filter);
-  c.precedence = precedence;
-  c.has_cutoff = cutoff >= 0;
-  c.cutoff_bytes = cutoff >= 0 ? static_cast<uint64_t>(cutoff) : 0;
-  c.after_cutoff = after;
-  c.snaplen = snaplen;
-  return c;
-}
-
 // Runs the packets through the stage; returns the stored caplen of each
 // (-1 = not stored).
 std::vector<int> StoredLengths(CutoffStage& s, std::vector<Pkt>& pkts) {

@@ -8,6 +8,7 @@
 
 #include "packet/decoder.h"
 #include "packet/packet.h"
+#include "store/config.h"
 #include "synth/packet_builder.h"
 
 namespace trove::flow_test {
@@ -101,6 +102,20 @@ inline Pkt Vlan(Pkt p, uint16_t vid) {
   b.insert(b.end(), {0x81, 0x00, static_cast<uint8_t>(vid >> 8), static_cast<uint8_t>(vid)});
   b.insert(b.end(), p.bytes.begin() + 12, p.bytes.end());
   return Finish(std::move(b), p.bytes.size() + 4, p.ref.ts_ns);
+}
+
+// A storage class; cutoff < 0 means "none".
+inline ClassConfig Class(std::string name, std::string filter, int64_t precedence, int64_t cutoff,
+                         AfterCutoff after = AfterCutoff::kHeaders, uint32_t snaplen = 0) {
+  ClassConfig c;
+  c.name = std::move(name);
+  c.filter = std::move(filter);
+  c.precedence = precedence;
+  c.has_cutoff = cutoff >= 0;
+  c.cutoff_bytes = cutoff >= 0 ? static_cast<uint64_t>(cutoff) : 0;
+  c.after_cutoff = after;
+  c.snaplen = snaplen;
+  return c;
 }
 
 inline constexpr uint32_t kA = 0x0a000001;  // 10.0.0.1

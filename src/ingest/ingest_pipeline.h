@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "capture/live_source.h"
+#include "flow/control_server.h"
 #include "flow/cutoff_stage.h"
 #include "segment/segment_writer.h"
 #include "util/progress.h"
@@ -59,6 +60,9 @@ class IngestPipeline {
   // Optional (null: every packet is stored as captured). Owned by the
   // caller; used by the writer thread only.
   void SetCutoffStage(CutoffStage* stage) { stage_ = stage; }
+  // Optional runtime control of the stage (needs a stage); the writer
+  // thread runs its commands between packets.
+  void SetControl(ControlServer* control) { control_ = control; }
 
   // Imports the files in order, keeping their timestamps. A file that cannot
   // be read (fully) is reported in its IngestFileResult; the others go on.
@@ -76,6 +80,7 @@ class IngestPipeline {
   IngestOptions opts_;
   SegmentWriter& writer_;
   CutoffStage* stage_ = nullptr;
+  ControlServer* control_ = nullptr;
 };
 
 }  // namespace trove
