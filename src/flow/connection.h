@@ -4,7 +4,7 @@
 // read the key, counters and time range and may set `klass`, `bytes` and
 // `flags` (kCutoffSuspended); tier, group, list links and list_ts belong to
 // the table. Pointers into the table stay valid until the next Touch().
-// Plain data, 104 bytes.
+// Plain data, 96 bytes.
 
 #include <cstdint>
 
@@ -43,5 +43,6 @@ struct Connection {
   int64_t last_ts_ns = 0;
   int64_t list_ts_ns = 0;  // table-owned: when it was (re)queued in its list
 };
+static_assert(sizeof(Connection) == 96, "docs/CONFIG.md states the per-connection memory");
 
 }  // namespace trove
