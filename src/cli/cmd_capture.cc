@@ -29,7 +29,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     const auto& stop = InstallStopHandlers();
     // Resolve the link first to get its capture settings.
     IngestCommandOptions probe = o->ingest;
-    IngestSession s0 = StartIngest(g, probe, "capture", "", "", true);
+    IngestSession s0 = OpenIngest(g, probe);
     LiveOptions lo;
     lo.interface = o->interface.empty() ? s0.link.interface : o->interface;
     lo.snaplen = s0.snaplen;
@@ -51,20 +51,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     auto src = LiveSource::Open(lo);
     if (!src.ok()) throw ExitError{2, src.status().message()};
     if (!(*src)->warning().empty()) LogWarning((*s0.store).dir() + ": " + (*src)->warning());
-    // Rebuild the writer with the real interface name and filter.
-    s0.writer.reset();
-    SegmentWriterOptions w;
-    w.link = s0.link.name;
-    w.location = s0.link.location;
-    w.interface = lo.interface;
-    w.source = "capture";
-    w.capture_filter = lo.filter;
-    w.capture_host = LocalHostName();
-    w.snaplen = s0.snaplen;
-    w.policy = s0.link.segment;
-    w.checkpoint_bytes = s0.store->config().storage.checkpoint_bytes;
-    w.live = true;
-    s0.writer = std::make_unique<SegmentWriter>(w, *s0.router, s0.store->catalog());
+    StartWriter(s0, "capture", lo.interface, lo.filter, true);
 
     // The mover drains the spool in the background whenever the primary is back.
     std::atomic<bool> mover_stop{false};
@@ -85,6 +72,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     io.ring_bytes = s0.link.ring_bytes;
     io.duration_ns = duration;
     IngestPipeline pipe(io, *s0.writer);
+    AttachStage(s0, pipe);
     std::fprintf(stderr, "trove: capturing on %s (link %s, snaplen %s, %s timestamps)\n",
                  lo.interface.c_str(), s0.link.name.c_str(),
                  s0.snaplen ? std::to_string(s0.snaplen).c_str() : "full",

@@ -26,6 +26,7 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
     io.replay_speed = o->replay_speed;
     io.ring_bytes = s.link.ring_bytes;
     IngestPipeline pipe(io, *s.writer);
+    AttachStage(s, pipe);
     Progress progress("importing", 0);
     IngestResult r = pipe.RunFiles(o->files, stop, &progress);
     int rc = FinishIngest(s, r, o->ingest.json);

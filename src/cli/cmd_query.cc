@@ -112,7 +112,7 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     errno = 0;
     const int cur = getpriority(PRIO_PROCESS, 0);
     if (errno == 0 && cur < o->nice) (void)setpriority(PRIO_PROCESS, 0, o->nice);
-    BpfFilter bpf(expr);
+    QueryFilter bpf(expr);
     // Validate the expression before touching the store.
     if (Status s = bpf.Prepare(1); !s.ok())
       throw ExitError{2, "bad filter expression: " + s.message()};

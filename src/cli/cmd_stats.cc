@@ -4,6 +4,7 @@
 
 #include "cli/output.h"
 #include "cli/store_access.h"
+#include "flow/class_stats_recorder.h"
 #include "util/fs.h"
 #include "util/svg_plot.h"
 #include "util/time_util.h"
@@ -63,6 +64,15 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
         }
       }
     }
+    // Per-class counters of every link (cumulative over all runs), as the
+    // writer recorded them at each segment publication.
+    nlohmann::json class_stats = nlohmann::json::object();
+    for (const auto& l : store->config().links) {
+      auto m = store->catalog().GetMeta(ClassStatsRecorder::LinkKey(l.name));
+      if (!m.ok() || !m->has_value()) continue;
+      auto j = nlohmann::json::parse(**m, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object()) class_stats[l.name] = j;
+    }
     const double ws = static_cast<double>(width) / 1e9;
     if (o->json) {
       nlohmann::json series = nlohmann::json::array();
@@ -85,6 +95,7 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
                  {"start_ns", list->empty() ? 0 : t0},
                  {"end_ns", list->empty() ? 0 : t1},
                  {"interval_ns", width},
+                 {"classes", class_stats},
                  {"series", series}});
     } else {
       const auto& t = *tot;
@@ -97,6 +108,28 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
                   static_cast<unsigned long long>(t.kernel_drops),
                   static_cast<unsigned long long>(t.ring_drops),
                   static_cast<unsigned long long>(t.store_drops));
+      for (auto it = class_stats.begin(); it != class_stats.end(); ++it) {
+        std::printf("\nlink %s (all runs)\n%-16s %12s %14s %12s %14s %12s %12s %10s\n",
+                    it.key().c_str(), "CLASS", "PKTS SEEN", "BYTES SEEN", "PKTS STORED",
+                    "BYTES STORED", "PKTS CUT", "CONNS", "EVICTED");
+        for (auto c = (*it)["classes"].begin(); c != (*it)["classes"].end(); ++c) {
+          auto u = [&](const char* k) { return c->value(k, uint64_t{0}); };
+          std::printf("%-16s %12llu %14llu %12llu %14llu %12llu %12llu %10llu\n", c.key().c_str(),
+                      static_cast<unsigned long long>(u("packets_seen")),
+                      static_cast<unsigned long long>(u("bytes_seen")),
+                      static_cast<unsigned long long>(u("packets_stored")),
+                      static_cast<unsigned long long>(u("bytes_stored")),
+                      static_cast<unsigned long long>(u("packets_cut")),
+                      static_cast<unsigned long long>(u("connections")),
+                      static_cast<unsigned long long>(u("evicted_early")));
+        }
+        const auto& um = (*it)["unmatched"];
+        if (um.is_object())
+          std::printf("%-16s %12llu %14llu (not stored)\n", "(no class)",
+                      static_cast<unsigned long long>(um.value("packets", uint64_t{0})),
+                      static_cast<unsigned long long>(um.value("bytes", uint64_t{0})));
+        std::printf("\n");
+      }
       if (nb) {
         std::printf("span       %s .. %s\n\n%-30s %14s %14s\n", FormatRfc3339(t0).c_str(),
                     FormatRfc3339(t1).c_str(), "INTERVAL START", "PACKETS/S", "BITS/S");

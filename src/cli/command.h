@@ -40,5 +40,6 @@ void RegisterUnmask(CLI::App& app, GlobalOptions& g);
 void RegisterKeys(CLI::App& app, GlobalOptions& g);
 void RegisterQuery(CLI::App& app, GlobalOptions& g);
 void RegisterFlows(CLI::App& app, GlobalOptions& g);
+void RegisterCtl(CLI::App& app, GlobalOptions& g);
 
 }  // namespace trove::cli

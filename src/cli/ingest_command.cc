@@ -20,9 +20,7 @@ void AddIngestOptions(CLI::App* cmd, IngestCommandOptions* o) {
   cmd->add_flag("--json", o->json, "Print a machine-readable summary on stdout");
 }
 
-IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
-                          const std::string& source, const std::string& interface,
-                          const std::string& capture_filter, bool live) {
+IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o) {
   IngestSession s;
   auto store = Store::Open(ResolveStoreDir(g));
   if (!store.ok()) throw ExitError{2, store.status().message()};
@@ -57,6 +55,21 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
 
   s.router = std::make_unique<StorageRouter>(fs, s.store->primary_dir(), s.store->spool_dir(),
                                              s.store->config().storage.probe_interval_ns);
+  if (!s.store->config().classes.empty()) {
+    s.stage =
+        std::make_unique<CutoffStage>(s.store->config().classes, s.store->config().connections);
+    s.class_stats = std::make_unique<ClassStatsRecorder>(*s.stage, s.store->catalog(), s.link.name);
+    auto ctl = ControlServer::Start(JoinPath(JoinPath(s.store->dir(), "run"), s.link.name + ".ctl"));
+    if (ctl.ok())
+      s.control = std::move(ctl).value();
+    else
+      LogWarning("no runtime control (trove ctl): " + ctl.status().message());
+  }
+  return s;
+}
+
+void StartWriter(IngestSession& s, const std::string& source, const std::string& interface,
+                 const std::string& capture_filter, bool live) {
   SegmentWriterOptions w;
   w.link = s.link.name;
   w.location = s.link.location;
@@ -69,8 +82,9 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
   w.live = live;
   s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
-  s.indexer = std::make_unique<IndexingObserver>(fs, s.store->catalog());
+  s.indexer = std::make_unique<IndexingObserver>(s.store->fs(), s.store->catalog());
   s.writer->AddObserver(s.indexer.get());
+  if (s.class_stats) s.writer->AddObserver(s.class_stats.get());
 
   // Privacy levels, derived in the background as each raw segment is
   // published.
@@ -78,8 +92,54 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
   if (!levels.ok()) throw ExitError{2, levels.status().message()};
   s.levels = std::move(levels).value();
   if (s.levels) s.writer->AddObserver(s.levels.get());
+}
+
+IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
+                          const std::string& source, const std::string& interface,
+                          const std::string& capture_filter, bool live) {
+  IngestSession s = OpenIngest(g, o);
+  StartWriter(s, source, interface, capture_filter, live);
   return s;
 }
+
+void AttachStage(IngestSession& s, IngestPipeline& pipe) {
+  pipe.SetCutoffStage(s.stage.get());
+  pipe.SetControl(s.control.get());
+}
+
+namespace {
+
+nlohmann::json ClassesJson(const CutoffStage& st) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (size_t i = 0; i < st.classes().size(); ++i) {
+    const ClassCounters& c = st.counters()[i];
+    const auto k = static_cast<uint8_t>(i);
+    classes.push_back({{"name", st.classes()[i].name},
+                       {"packets_seen", c.packets_seen},
+                       {"bytes_seen", c.bytes_seen},
+                       {"packets_stored", c.packets_stored},
+                       {"bytes_stored", c.bytes_stored},
+                       {"packets_cut", c.packets_cut},
+                       {"packets_dropped", c.packets_dropped},
+                       {"bytes_cut", c.bytes_cut},
+                       {"bytes_snapped", c.bytes_snapped},
+                       {"connections", c.connections},
+                       {"active_connections", st.table().active_in_class(k)},
+                       {"evicted_early", st.table().evicted_early_in_class(k)}});
+  }
+  const auto& t = st.table().counters();
+  return {{"classes", classes},
+          {"unmatched",
+           {{"packets", st.unmatched().packets_seen}, {"bytes", st.unmatched().bytes_seen}}},
+          {"connections",
+           {{"active", st.table().size()},
+            {"created", t.created},
+            {"expired", t.expired},
+            {"evicted_early", t.evicted_early},
+            {"max", st.table().max_connections()}}}};
+}
+
+}  // namespace
 
 int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
   if (s.levels) s.levels->Finish();
@@ -122,6 +182,7 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
       j["index"] = {{"written", ic.indexes_written}, {"bytes", ic.index_bytes},
                     {"segment_bytes", ic.segment_bytes}, {"errors", ic.errors}};
     }
+    if (s.stage) j["cutoff"] = ClassesJson(*s.stage);
     if (!r.fatal.ok()) j["error"] = r.fatal.message();
     std::printf("%s\n", j.dump(2).c_str());
   } else {
@@ -133,6 +194,27 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                  static_cast<unsigned long long>(r.kernel_drops),
                  static_cast<unsigned long long>(r.ring_drops),
                  static_cast<unsigned long long>(w.store_drops));
+    if (s.stage) {
+      for (size_t i = 0; i < s.stage->classes().size(); ++i) {
+        const ClassCounters& c = s.stage->counters()[i];
+        std::fprintf(stderr,
+                     "trove: class %s: %llu packets seen (%llu bytes), %llu stored (%llu bytes), "
+                     "%llu past the cutoff, %llu connections\n",
+                     s.stage->classes()[i].name.c_str(),
+                     static_cast<unsigned long long>(c.packets_seen),
+                     static_cast<unsigned long long>(c.bytes_seen),
+                     static_cast<unsigned long long>(c.packets_stored),
+                     static_cast<unsigned long long>(c.bytes_stored),
+                     static_cast<unsigned long long>(c.packets_cut),
+                     static_cast<unsigned long long>(c.connections));
+      }
+      if (s.stage->unmatched().packets_seen)
+        std::fprintf(stderr, "trove: %llu packets matched no class (not stored)\n",
+                     static_cast<unsigned long long>(s.stage->unmatched().packets_seen));
+      if (s.stage->table().counters().evicted_early)
+        std::fprintf(stderr, "trove: %llu connections evicted early (connection table full)\n",
+                     static_cast<unsigned long long>(s.stage->table().counters().evicted_early));
+    }
     if (mv.remaining > 0)
       std::fprintf(stderr, "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
                    mv.remaining);

@@ -10,6 +10,8 @@
 
 #include "cli/command.h"
 #include "index/indexing_observer.h"
+#include "flow/class_stats_recorder.h"
+#include "flow/cutoff_stage.h"
 #include "ingest/ingest_pipeline.h"
 #include "levels/background_deriver.h"
 #include "segment/segment_writer.h"
@@ -33,15 +35,30 @@ struct IngestSession {
   LinkConfig link;
   std::unique_ptr<LinkLock> lock;
   std::unique_ptr<StorageRouter> router;
-  // Observer of `writer`; null if the store has no level or no key.
-  // Declared before `writer`, so it outlives it.
-  std::unique_ptr<BackgroundDeriver> levels;
-  std::unique_ptr<IndexingObserver> indexer;  // observer of `writer` (declared first: outlives it)
+  // Classes and cutoff; null when the store defines no [[class]].
+  std::unique_ptr<CutoffStage> stage;
+  // Observers of `writer`, declared before it so that they outlive it.
+  std::unique_ptr<ClassStatsRecorder> class_stats;  // null without a stage
+  std::unique_ptr<BackgroundDeriver> levels;        // null: no level or no master key
+  std::unique_ptr<IndexingObserver> indexer;
   std::unique_ptr<SegmentWriter> writer;
+  std::unique_ptr<ControlServer> control;  // STORE/run/LINK.ctl; null without a stage
   uint32_t snaplen = 0;
 };
 
-// Throws ExitError on failure.
+// Gives the pipeline the session's cutoff stage and control socket, if any.
+void AttachStage(IngestSession& s, IngestPipeline& pipe);
+
+// Opens the store, resolves the link and this run's overrides, locks the
+// link, recovers its partials, and sets up the cutoff stage and control
+// socket. Throws ExitError on failure.
+IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o);
+// Creates the session's writer for packets from `interface` (or "import")
+// captured with `capture_filter`, with every observer attached (index,
+// class statistics, privacy levels). Throws ExitError on failure.
+void StartWriter(IngestSession& s, const std::string& source, const std::string& interface,
+                 const std::string& capture_filter, bool live);
+// OpenIngest + StartWriter.
 IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
                           const std::string& source, const std::string& interface,
                           const std::string& capture_filter, bool live);

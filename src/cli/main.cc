@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   RegisterKeys(app, g);
   RegisterQuery(app, g);
   RegisterFlows(app, g);
+  RegisterCtl(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -65,6 +65,12 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
     if (ring.Peek(&p)) {
       spins = 0;
       Decode(p, &d);
+      if (control_ && control_->pending() && stage_) control_->Poll(*stage_);
+      if (stage_ && !stage_->Process(&p, &d)) {  // not stored (no class, or past the cutoff)
+        ring.Pop();
+        ++n;
+        continue;
+      }
       Status st = writer_.Append(p, d);
       ring.Pop();
       if (!st.ok()) {
@@ -80,6 +86,7 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
       if (ring.Peek(&p)) continue;  // raced with the last push
       break;
     }
+    if (control_ && control_->pending() && stage_) control_->Poll(*stage_);
     int64_t now = MonotonicNs();
     if (now - last_tick > 100'000'000) {
       last_tick = now;

@@ -3,7 +3,8 @@
 //
 //   capture thread: source.Read() → cut to snaplen → PacketRing (the
 //                   "talker": moves bytes, nothing else; never touches disk)
-//   writer thread:  ring → Decode() once → SegmentWriter::Append()
+//   writer thread:  ring → Decode() once → [CutoffStage: class, cutoff:
+//                   shorten or drop] → SegmentWriter::Append()
 //
 // Trace files and live interfaces go through the same path. For files the
 // capture thread waits when the ring is full (files cannot overflow); for
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include "capture/live_source.h"
+#include "flow/control_server.h"
+#include "flow/cutoff_stage.h"
 #include "segment/segment_writer.h"
 #include "util/progress.h"
 #include "util/status.h"
@@ -54,6 +57,12 @@ struct IngestResult {
 class IngestPipeline {
  public:
   IngestPipeline(IngestOptions opts, SegmentWriter& writer);
+  // Optional (null: every packet is stored as captured). Owned by the
+  // caller; used by the writer thread only.
+  void SetCutoffStage(CutoffStage* stage) { stage_ = stage; }
+  // Optional runtime control of the stage (needs a stage); the writer
+  // thread runs its commands between packets.
+  void SetControl(ControlServer* control) { control_ = control; }
 
   // Imports the files in order, keeping their timestamps. A file that cannot
   // be read (fully) is reported in its IngestFileResult; the others go on.
@@ -70,6 +79,8 @@ class IngestPipeline {
 
   IngestOptions opts_;
   SegmentWriter& writer_;
+  CutoffStage* stage_ = nullptr;
+  ControlServer* control_ = nullptr;
 };
 
 }  // namespace trove

@@ -14,7 +14,7 @@
 
 #include "index/index_test_util.h"
 #include "index/segment_summary.h"
-#include "query/bpf_filter.h"
+#include "query/query_filter.h"
 #include "query/filter_expr.h"
 
 namespace trove {
@@ -117,7 +117,7 @@ TEST(Planner, NeverContradictsLibpcapOnRandomExpressions) {
     std::string why;
     auto e = ParseIndexableFilter(expr, &why);
     ASSERT_TRUE(e.has_value()) << expr << ": " << why;
-    BpfFilter bpf(expr);
+    QueryFilter bpf(expr);
     Status ps = bpf.Prepare(1);
     if (!ps.ok()) continue;  // e.g. `src and dst host` of the other family: libpcap refuses
     ++tested;

@@ -24,7 +24,7 @@ const char* ToString(SegmentPlan::Kind k) {
   return "?";
 }
 
-Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, BpfFilter& bpf) {
+Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter& bpf) {
   QueryPlan plan;
   plan.expr = o.expr;
   // A bad expression fails before anything else happens.
@@ -125,7 +125,7 @@ struct Cursor {
 
 }  // namespace
 
-Result<QueryStats> RunQuery(const QueryPlan& plan, const BpfFilter& bpf, const QueryOptions& o,
+Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const QueryOptions& o,
                             CaptureOutput& out) {
   QueryStats st;
   std::vector<Cursor> cursors;

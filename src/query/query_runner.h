@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "query/bpf_filter.h"
+#include "query/query_filter.h"
 #include "query/capture_output.h"
 #include "query/filter_expr.h"
 #include "query/open_segments.h"
@@ -60,13 +60,13 @@ struct QueryPlan {
 const char* ToString(SegmentPlan::Kind k);
 
 // Fails with InvalidArgument carrying libpcap's message for a bad expression.
-Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, BpfFilter& bpf);
+Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter& bpf);
 
 struct QueryStats {
   uint64_t packets_out = 0;
   uint64_t packets_read = 0;  // candidates examined
 };
-Result<QueryStats> RunQuery(const QueryPlan& plan, const BpfFilter& bpf, const QueryOptions& o,
+Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const QueryOptions& o,
                             CaptureOutput& out);
 
 }  // namespace trove

@@ -8,6 +8,7 @@
 
 #include "anon/key_schedule.h"
 #include "anon/level_policy.h"
+#include "packet/bpf_program.h"
 #include "levels/prefix.h"
 #include "util/time_util.h"
 
@@ -111,6 +112,18 @@ const OwnerConfig* StoreConfig::FindOwner(const std::string& name) const {
   return nullptr;
 }
 
+const ClassConfig* StoreConfig::FindClass(const std::string& name) const {
+  for (const auto& c : classes)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+ClassConfig DefaultClass() {
+  ClassConfig c;
+  c.name = "default";
+  return c;
+}
+
 std::vector<LevelConfig> DefaultLevels() {
   LevelConfig s;
   s.name = "scrubbed";
@@ -125,8 +138,11 @@ std::vector<LevelConfig> DefaultLevels() {
 
 StoreConfig DefaultStoreConfig() {
   StoreConfig c;
-  c.links.push_back(LinkConfig{});
+  LinkConfig l;
+  l.snaplen = 0;  // full packets: the default class cuts connections instead
+  c.links.push_back(l);
   c.levels = DefaultLevels();
+  c.classes.push_back(DefaultClass());
   return c;
 }
 
@@ -206,6 +222,82 @@ Status ParseOwners(const toml::array& arr, const std::string& origin, StoreConfi
   return Status::Ok();
 }
 
+Status ParseClasses(const toml::array& arr, const std::string& origin, StoreConfig* c) {
+  for (auto& node : arr) {
+    auto* t = node.as_table();
+    if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[class]] must be a table");
+    TROVE_RETURN_IF_ERROR(CheckKeys(*t, origin,
+                                    {"name", "filter", "precedence", "cutoff", "snaplen",
+                                     "after_cutoff", "disk_budget", "retention"},
+                                    "[class]"));
+    ClassConfig k;
+    k.name.clear();
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &k.name));
+    if (!ValidName(k.name))
+      return Status::InvalidArgument(Where(origin, node) +
+                                     ": class name must be 1..64 of [A-Za-z0-9_-]");
+    const std::string at = Where(origin, node) + ": class '" + k.name + "'";
+    if (c->FindClass(k.name)) return Status::InvalidArgument(at + " is defined twice");
+    if (c->classes.size() >= 254) return Status::InvalidArgument(at + ": at most 254 classes");
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "filter", &k.filter));
+    if (const toml::node* n = t->get("precedence")) {
+      auto v = n->value_exact<int64_t>();
+      if (!v)
+        return Status::InvalidArgument(Where(origin, *n) + ": 'precedence' must be an integer");
+      k.precedence = *v;
+    }
+    if (const toml::node* n = t->get("cutoff")) {
+      if (auto v = n->value_exact<std::string>(); v && *v == "none") {
+        k.has_cutoff = false;
+      } else {
+        TROVE_RETURN_IF_ERROR(Get(*t, origin, "cutoff", &k.cutoff_bytes));
+      }
+    }
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "snaplen", &k.snaplen));
+    std::string after = "headers";
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "after_cutoff", &after));
+    if (after == "headers")
+      k.after_cutoff = AfterCutoff::kHeaders;
+    else if (after == "drop")
+      k.after_cutoff = AfterCutoff::kDrop;
+    else
+      return Status::InvalidArgument(at + ": after_cutoff must be \"headers\" or \"drop\"");
+    TROVE_RETURN_IF_ERROR(Get(*t, origin, "disk_budget", &k.disk_budget));
+    TROVE_RETURN_IF_ERROR(GetDuration(*t, origin, "retention", &k.retention_ns));
+    // Compiled here for Ethernet so a typo fails every command at once;
+    // the writer compiles again for each link type it meets.
+    if (auto f = BpfProgram::Compile(k.filter, 1); !f.ok())
+      return Status::InvalidArgument(at + ": bad filter '" + k.filter +
+                                     "': libpcap: " + f.status().message());
+    c->classes.push_back(std::move(k));
+  }
+  return Status::Ok();
+}
+
+Status ParseConnections(const toml::table& t, const std::string& origin, ConnectionConfig* c) {
+  TROVE_RETURN_IF_ERROR(CheckKeys(
+      t, origin,
+      {"max", "tcp_timeout", "udp_timeout", "icmp_timeout", "other_timeout", "fragment_timeout"},
+      "connections"));
+  TROVE_RETURN_IF_ERROR(Get(t, origin, "max", &c->max_connections));
+  if (c->max_connections == 0 || c->max_connections > 1'000'000'000)
+    return Status::InvalidArgument(origin + ": [connections] max must be 1..1000000000");
+  struct {
+    const char* key;
+    int64_t* out;
+  } durations[] = {{"tcp_timeout", &c->tcp_timeout_ns},
+                   {"udp_timeout", &c->udp_timeout_ns},
+                   {"icmp_timeout", &c->icmp_timeout_ns},
+                   {"other_timeout", &c->other_timeout_ns},
+                   {"fragment_timeout", &c->fragment_timeout_ns}};
+  for (auto& d : durations) {
+    TROVE_RETURN_IF_ERROR(GetDuration(t, origin, d.key, d.out));
+    if (*d.out <= 0)
+      return Status::InvalidArgument(origin + ": [connections] " + d.key + " must be positive");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string& origin) {
@@ -219,9 +311,9 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     return Status::InvalidArgument(m.str());
   }
   StoreConfig c;
-  TROVE_RETURN_IF_ERROR(
-      CheckKeys(root, origin, {"storage", "link", "level", "owner"}, "top level"));
-  for (const char* k : {"level", "owner"})
+  TROVE_RETURN_IF_ERROR(CheckKeys(
+      root, origin, {"storage", "link", "level", "owner", "class", "connections"}, "top level"));
+  for (const char* k : {"level", "owner", "class"})
     if (auto* n = root.get(k); n && !n->is_array_of_tables())
       return Status::InvalidArgument(Where(origin, *n) + ": '" + k +
                                      "' must be an array of tables, written [[" + k + "]]");
@@ -279,6 +371,14 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     c.levels = DefaultLevels();
   if (auto* owners = root["owner"].as_array())
     TROVE_RETURN_IF_ERROR(ParseOwners(*owners, origin, &c));
+  if (auto* classes = root["class"].as_array())
+    TROVE_RETURN_IF_ERROR(ParseClasses(*classes, origin, &c));
+  if (auto* n = root.get("connections")) {
+    if (!n->is_table())
+      return Status::InvalidArgument(Where(origin, *n) +
+                                     ": 'connections' must be a [connections] table");
+    TROVE_RETURN_IF_ERROR(ParseConnections(*n->as_table(), origin, &c.connections));
+  }
   return c;
 }
 
@@ -338,6 +438,30 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
     o << "ip_epoch = " << q(l.ip_epoch) << "\n"
       << "mac_epoch = " << q(l.mac_epoch) << "\n"
       << "enabled = " << (l.enabled ? "true" : "false") << "\n";
+  }
+  o << "\n[connections]\n"
+    << "# Connection table per link: at most `max` active connections (one-packet and\n"
+    << "# one-sided ones are evicted first when full); inactivity timeouts in packet time.\n"
+    << "max = " << c.connections.max_connections << "\n"
+    << "tcp_timeout = " << DurationString(c.connections.tcp_timeout_ns) << "\n"
+    << "udp_timeout = " << DurationString(c.connections.udp_timeout_ns) << "\n"
+    << "icmp_timeout = " << DurationString(c.connections.icmp_timeout_ns) << "\n"
+    << "other_timeout = " << DurationString(c.connections.other_timeout_ns) << "\n"
+    << "fragment_timeout = " << DurationString(c.connections.fragment_timeout_ns) << "\n";
+  for (const auto& k : c.classes) {
+    o << "\n[[class]]\n"
+      << "# A connection's class is the matching class of highest precedence for its\n"
+      << "# first packet. A packet is kept in full while the connection's captured bytes\n"
+      << "# (both directions, including it) are <= cutoff; SYN/FIN/RST always. See "
+         "docs/CONFIG.md.\n"
+      << "name = " << q(k.name) << "\n"
+      << "filter = " << q(k.filter) << "\n"
+      << "precedence = " << k.precedence << "\n"
+      << "cutoff = " << (k.has_cutoff ? std::to_string(k.cutoff_bytes) : q("none")) << "\n"
+      << "snaplen = " << k.snaplen << "\n"
+      << "after_cutoff = " << q(k.after_cutoff == AfterCutoff::kDrop ? "drop" : "headers") << "\n"
+      << "disk_budget = " << k.disk_budget << "\n"
+      << "retention = " << DurationString(k.retention_ns) << "\n";
   }
   for (const auto& ow : c.owners) {
     o << "\n[[owner]]\n"

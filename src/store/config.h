@@ -1,7 +1,9 @@
 #pragma once
 // StoreConfig: the store's TOML configuration (STORE/trove.toml): the links
-// that feed it and where segments are stored. Parse errors name the file,
-// line and key. Values are plain data; copy freely.
+// that feed it, where segments are stored, the storage classes (per-
+// connection cutoff) and the connection table. Parse errors name the file,
+// line and key; a class filter that libpcap cannot compile is an error
+// naming the class and libpcap's message. Values are plain data; copy freely.
 
 #include <cstdint>
 #include <optional>
@@ -59,16 +61,52 @@ struct OwnerConfig {
   std::vector<std::string> prefixes;
 };
 
+// A storage class ([[class]], docs/CONFIG.md). A connection's class is the
+// matching class of highest precedence for its first packet.
+enum class AfterCutoff : uint8_t { kHeaders = 0, kDrop = 1 };
+inline constexpr uint32_t kHeaderBytes = 64;  // what "headers" keeps after the cutoff
+
+struct ClassConfig {
+  std::string name;
+  std::string filter;      // pcap-filter syntax; empty = every packet
+  int64_t precedence = 0;  // higher wins; ties: the class defined first
+  bool has_cutoff = true;  // false: "none" (connections are kept whole)
+  uint64_t cutoff_bytes = 20480;
+  uint32_t snaplen = 0;  // bytes kept per packet before the cutoff; 0 = all captured
+  AfterCutoff after_cutoff = AfterCutoff::kHeaders;
+  uint64_t disk_budget = 0;  // bytes; 0 = unlimited
+  int64_t retention_ns = 0;  // 0 = unlimited
+};
+
+// [connections]: the connection table of each link.
+struct ConnectionConfig {
+  uint32_t max_connections = 1'000'000;
+  int64_t tcp_timeout_ns = 300'000'000'000;
+  int64_t udp_timeout_ns = 60'000'000'000;
+  int64_t icmp_timeout_ns = 60'000'000'000;
+  int64_t other_timeout_ns = 60'000'000'000;     // other protocols, fragment pseudo-connections
+  int64_t fragment_timeout_ns = 30'000'000'000;  // first fragment -> later fragments
+};
+
 struct StoreConfig {
   StorageConfig storage;
   std::vector<LinkConfig> links;
+  // Empty (a store created before classes existed): every packet is stored
+  // as captured, with no connection tracking.
+  std::vector<ClassConfig> classes;
+  ConnectionConfig connections;
   std::vector<LevelConfig> levels;  // parents before children
   std::vector<OwnerConfig> owners;
 
   const LinkConfig* FindLink(const std::string& name) const;
   const LevelConfig* FindLevel(const std::string& name) const;
   const OwnerConfig* FindOwner(const std::string& name) const;
+  const ClassConfig* FindClass(const std::string& name) const;
 };
+
+// The class `trove init` writes: "default", matches everything, 20480-byte
+// cutoff, headers after the cutoff.
+ClassConfig DefaultClass();
 
 // scrubbed (parent raw) and scrambled (parent scrubbed).
 std::vector<LevelConfig> DefaultLevels();

@@ -90,7 +90,13 @@ TEST(StoreConfig, DefaultValues) {
   EXPECT_EQ(c.storage.probe_interval_ns, 2 * kS);
   ASSERT_EQ(c.links.size(), 1u);
   EXPECT_EQ(c.links[0].name, "default");
-  EXPECT_EQ(c.links[0].snaplen, 64u);
+  EXPECT_EQ(c.links[0].snaplen, 0u);  // new stores capture full packets; the class cuts
+  ASSERT_EQ(c.classes.size(), 1u);
+  EXPECT_EQ(c.classes[0].name, "default");
+  EXPECT_EQ(c.classes[0].filter, "");
+  EXPECT_TRUE(c.classes[0].has_cutoff);
+  EXPECT_EQ(c.classes[0].cutoff_bytes, 20480u);
+  EXPECT_EQ(c.classes[0].after_cutoff, AfterCutoff::kHeaders);
   EXPECT_EQ(c.links[0].segment.max_bytes, 512'000'000u);
   EXPECT_EQ(c.links[0].segment.max_duration_ns, 0);
   EXPECT_NE(c.FindLink("default"), nullptr);

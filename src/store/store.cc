@@ -42,6 +42,13 @@ Status Store::Init(const std::string& dir_in, const InitOptions& opts) {
                                  " (trove.toml found); use it, or choose another --store");
   TROVE_RETURN_IF_ERROR(fs.CreateDirs(dir));
   StoreConfig c = DefaultStoreConfig();
+  if (opts.cutoff == "none") {
+    c.classes[0].has_cutoff = false;
+  } else if (!opts.cutoff.empty()) {
+    auto n = ParseSize(opts.cutoff);
+    if (!n.ok()) return n.status().Annotate("--cutoff (a size in bytes or \"none\")");
+    c.classes[0].cutoff_bytes = *n;
+  }
   if (!opts.primary.empty()) c.storage.primary = AbsolutePath(opts.primary);
   if (!opts.spool.empty()) c.storage.spool = AbsolutePath(opts.spool);
   const std::string primary = JoinPath(dir, c.storage.primary);

@@ -26,6 +26,7 @@ namespace trove {
 struct InitOptions {
   std::string primary;  // empty: STORE/segments
   std::string spool;    // empty: STORE/spool
+  std::string cutoff;   // the default class's cutoff: empty = 20480, "none", or a size
 };
 
 // Exclusive lock on one link (flock on STORE/run/LINK.lock), released when

@@ -96,7 +96,7 @@ def enospc_failover_then_mover():
     with it.tempdir() as tmp:
         mnt, spool = tmp / "primary", tmp / "spool"
         mount_tmpfs(mnt, "3m")
-        store = it.Store(tmp / "store").init("--primary", mnt, "--spool", spool)
+        store = it.Store(tmp / "store").init("--primary", mnt, "--spool", spool, "--cutoff", "none")
         store.run("import", "--segment-bytes", "1000000", "--snaplen", "0", src)
         segs = store.ls()
         areas = {s["area"] for s in segs}
@@ -134,7 +134,7 @@ def primary_vanishes_mid_import():
         mnt, spool, empty = tmp / "primary", tmp / "spool", tmp / "empty"
         empty.mkdir()
         mount_tmpfs(mnt, "256m")
-        store = it.Store(tmp / "store").init("--primary", mnt, "--spool", spool)
+        store = it.Store(tmp / "store").init("--primary", mnt, "--spool", spool, "--cutoff", "none")
         err = tmp / "import.err"
         with open(err, "w") as ef:
             p = subprocess.Popen(store.cmd("import", "--replay-speed", "20", "--segment-seconds", "5",
@@ -171,7 +171,7 @@ def both_disks_full():
         mnt, spool = tmp / "primary", tmp / "spool"
         mount_tmpfs(mnt, "4m")
         mount_tmpfs(spool, "4m")
-        store = it.Store(tmp / "store").init("--primary", mnt, "--spool", spool)
+        store = it.Store(tmp / "store").init("--primary", mnt, "--spool", spool, "--cutoff", "none")
         p = store.run("import", "--json", "--segment-bytes", "1000000", "--snaplen", "0", src,
                       check_rc=None, timeout=300)
         check(p.returncode >= 0, f"import died by signal {-p.returncode}: {p.stderr[-500:]!r}")

@@ -175,8 +175,13 @@ class Store:
         return sorted(self.path.rglob("*.partial"))
 
 
-def new_store(root: Path, name="store", init_args=()) -> Store:
-    return Store(root / name).init(*init_args)
+def new_store(root: Path, name="store", init_args=(), cutoff: str | None = "none") -> Store:
+    """A fresh store. cutoff is the default class's per-connection cutoff
+    (`trove init --cutoff`): "none" unless asked otherwise, because most tests
+    compare every stored byte with their input; None keeps trove's default
+    (20480 bytes, headers after the cutoff)."""
+    args = list(init_args) + ([] if cutoff is None else ["--cutoff", cutoff])
+    return Store(root / name).init(*args)
 
 
 def sorted_segments(segs: list[dict]) -> list[dict]:
