@@ -2,8 +2,7 @@
 
 #include "index/index_builder.h"
 #include "index/index_codec.h"
-#include "packet/decoder.h"
-#include "segment/pcapng_format.h"
+#include "segment/decoded_packets.h"
 
 namespace trove {
 
@@ -49,32 +48,19 @@ void MoveIndexSidecar(Fs& fs, const std::string& from_segment_path,
 Result<SegmentIndex> BuildIndexFromSegment(const std::string& segment_path,
                                            const std::string& segment_name) {
   TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(segment_path));
-  std::vector<uint16_t> linktypes;
   std::unique_ptr<SegmentIndexBuilder> b;
   PcapngVisitor v;
-  v.on_section = [&](const SectionInfo&, uint64_t) {
-    linktypes.clear();
-    return true;
-  };
   v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
-    linktypes.push_back(i.linktype);
     if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, i.linktype);
     return true;
   };
-  v.on_packet = [&](const PcapngPacket& p) {
-    PacketRef r;
-    r.ts_ns = p.ts_ns;
-    r.caplen = p.caplen;
-    r.wirelen = p.wirelen;
-    r.linktype = p.interface_id < linktypes.size() ? linktypes[p.interface_id] : 0;
-    r.data = p.data;
-    DecodedPacket d;
-    Decode(r, &d);
-    if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, r.linktype);
-    b->Add(r, d, p.block_offset);
-    return true;
-  };
-  PcapngParseResult r = ParsePcapng(m->data(), m->size(), v);
+  PcapngParseResult r = ForEachDecodedPacket(
+      m->data(), m->size(), std::move(v),
+      [&](const PacketRef& p, const DecodedPacket& d, uint64_t offset) {
+        if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, p.linktype);
+        b->Add(p, d, offset);
+        return true;
+      });
   if (!r.error.ok()) return r.error;
   if (!b) b = std::make_unique<SegmentIndexBuilder>(segment_name, 0);
   return b->Snapshot(m->size());

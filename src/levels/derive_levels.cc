@@ -11,6 +11,7 @@
 #include "anon/packet_transform.h"
 #include "levels/reverse_map.h"
 #include "packet/decoder.h"
+#include "segment/decoded_packets.h"
 #include "segment/pcapng_format.h"
 #include "util/byte_buffer.h"
 #include "util/fs.h"
@@ -203,7 +204,6 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
   bool skipping = false;  // this IP epoch's child exists already
   int chunk = 0;
   Status failure;
-  uint16_t linktype = 0;
   SegmentHeaderInfo parent_header;
   ByteBuffer out;
 
@@ -296,13 +296,12 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
     return true;
   };
   v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
-    linktype = i.linktype;
     ParseSegmentInterface(i, &parent_header);
     return true;
   };
-  v.on_packet = [&](const PcapngPacket& pk) {
+  auto on_packet = [&](const PacketRef& in, const DecodedPacket& d, uint64_t) {
     if (policy.needs_mapper()) {
-      failure = rekey(pk.ts_ns);
+      failure = rekey(in.ts_ns);
       if (!failure.ok()) return false;
       if (skipping) return true;
     } else if (!writer) {
@@ -310,14 +309,6 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
       new_writer("");
     }
     ++counters_.packets_in;
-    PacketRef in;
-    in.ts_ns = pk.ts_ns;
-    in.caplen = pk.caplen;
-    in.wirelen = pk.wirelen;
-    in.linktype = linktype;
-    in.data = pk.data;
-    DecodedPacket d;
-    Decode(in, &d);
     uint32_t wirelen = 0;
     if (!transform->Apply(in, d, &out, &wirelen)) {
       ++counters_.packets_dropped;
@@ -334,7 +325,8 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
     ++counters_.packets_out;
     return true;
   };
-  PcapngParseResult pr = ParsePcapng((*file)->data(), (*file)->size(), v);
+  PcapngParseResult pr =
+      ForEachDecodedPacket((*file)->data(), (*file)->size(), std::move(v), on_packet);
   if (!failure.ok()) {
     (void)finish_chunk();
     return failure;

@@ -1,6 +1,6 @@
 #include "segment/segment_scan.h"
 
-#include "packet/decoder.h"
+#include "segment/decoded_packets.h"
 #include "segment/pcapng_format.h"
 #include "segment/stats_accumulator.h"
 #include "util/fs.h"
@@ -16,28 +16,13 @@ Result<ScannedSegment> ScanSegmentFile(const std::string& path, uint64_t limit) 
   size_t len = static_cast<size_t>(std::min<uint64_t>(limit, (*m)->size()));
   StatsAccumulator acc;
   int sections = 0, interfaces = 0;
-  std::vector<uint16_t> linktypes;
   PcapngVisitor v;
   v.on_section = [&](const SectionInfo& s, uint64_t) {
     if (++sections == 1) ParseSegmentSection(s, &out.header);
-    linktypes.clear();
     return true;
   };
   v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
     if (++interfaces == 1) ParseSegmentInterface(i, &out.header);
-    linktypes.push_back(i.linktype);
-    return true;
-  };
-  v.on_packet = [&](const PcapngPacket& p) {
-    PacketRef r;
-    r.ts_ns = p.ts_ns;
-    r.caplen = p.caplen;
-    r.wirelen = p.wirelen;
-    r.linktype = p.interface_id < linktypes.size() ? linktypes[p.interface_id] : 0;
-    r.data = p.data;
-    DecodedPacket d;
-    Decode(r, &d);
-    acc.Add(r, d);
     return true;
   };
   v.on_stats = [&](const InterfaceStats& st, uint64_t) {
@@ -45,7 +30,12 @@ Result<ScannedSegment> ScanSegmentFile(const std::string& path, uint64_t limit) 
     out.has_trailer = true;
     return true;
   };
-  PcapngParseResult r = ParsePcapng((*m)->data(), len, v);
+  PcapngParseResult r =
+      ForEachDecodedPacket((*m)->data(), len, std::move(v),
+                           [&](const PacketRef& p, const DecodedPacket& d, uint64_t) {
+                             acc.Add(p, d);
+                             return true;
+                           });
   out.complete_bytes = r.complete_bytes;
   out.truncated = r.truncated || len < out.file_bytes;
   out.error = r.error;
