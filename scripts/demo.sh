@@ -41,4 +41,16 @@ tcpdump -nn -tt --nano -r "$seg" 2>/dev/null | head -n 5 || true
 seg=$(trove ls --level scrambled --json | first_path)
 printf '\n$ tcpdump -nn -tt --nano -r %s | head   # scrambled: same packets, pseudonyms\n' "$seg"
 tcpdump -nn -tt --nano -r "$seg" 2>/dev/null | head -n 5 || true
+
+# The Time Machine: every connection's first 20 KB, indexed.
+show "$TROVE" query --store "$STORE" --explain 'host 192.168.1.212 and port 21'
+show "$TROVE" query --store "$STORE" -w "$scratch/ftp.pcap" 'host 192.168.1.212 and port 21'
+printf '
+$ tcpdump -nn -r %s | head -n 5
+' "$scratch/ftp.pcap"
+tcpdump -nn -r "$scratch/ftp.pcap" 2>/dev/null | head -n 5 || true
+printf '
+$ trove flows --store ... | head -n 5
+'
+trove flows | head -n 5 || true
 if [[ -n "${DEMO_STORE:-}" ]]; then echo; echo "store kept in $STORE"; fi
