@@ -109,12 +109,13 @@ bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
   const ClassConfig& cl = matcher_.classes()[k];
   ++cc.packets_seen;
   cc.bytes_seen += captured;
-  bool past = false;
+  bool over = false;  // the connection is past its cutoff
   if (conn) {
     conn->bytes += captured;
-    past = cl.has_cutoff && conn->bytes > cl.cutoff_bytes &&
-           (conn->flags & Connection::kCutoffSuspended) == 0 && !IsTcpControl(*d);
+    over = cl.has_cutoff && conn->bytes > cl.cutoff_bytes &&
+           (conn->flags & Connection::kCutoffSuspended) == 0;
   }
+  const bool past = over && !IsTcpControl(*d);  // SYN, FIN, RST are kept whole
   uint32_t keep = captured;
   if (cl.snaplen) keep = std::min(keep, cl.snaplen);
   if (past) {
@@ -135,6 +136,7 @@ bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
     p->caplen = keep;
     ClampDecoded(*p, d);
   }
+  d->past_cutoff = over;
   return true;
 }
 

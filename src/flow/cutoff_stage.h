@@ -52,7 +52,9 @@ class CutoffStage {
   CutoffStage(std::vector<ClassConfig> classes, const ConnectionConfig& connections);
 
   // Returns false when the packet is not stored; otherwise p->caplen may be
-  // shortened and *d then describes the stored bytes.
+  // shortened and *d then describes the stored bytes, with d->past_cutoff
+  // set when the connection is past its cutoff (also on a SYN/FIN/RST
+  // kept whole there).
   bool Process(PacketRef* p, DecodedPacket* d);
 
   const std::vector<ClassConfig>& classes() const { return matcher_.classes(); }

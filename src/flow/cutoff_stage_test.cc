@@ -75,6 +75,34 @@ TEST(FlowCutoff, TotalEqualToCutoffIsKeptOneByteMoreIsNot) {
   EXPECT_EQ(StoredLengths(s2, pkts2), (std::vector<int>{60, 60, 60, 64, 64, 60, 254, 60, 64}));
 }
 
+// past_cutoff marks the stored packets whose connection total (including
+// them) is over the cutoff: from the 5th packet on (854 > 700), the FIN and
+// RST kept whole included; with a 699 cutoff from the 4th (700 > 699).
+TEST(FlowCutoff, PastCutoffMarksEveryStoredPacketOverTheCutoff) {
+  for (int64_t cutoff : {700, 699}) {
+    auto pkts = Conversation();
+    CutoffStage s({Class("c", "", 0, cutoff)}, {});
+    std::vector<bool> past;
+    for (auto& p : pkts) {
+      PacketRef r = p.ref;
+      DecodedPacket d = p.d;
+      d.past_cutoff = !d.past_cutoff;  // the stage sets it either way
+      ASSERT_TRUE(s.Process(&r, &d));
+      past.push_back(d.past_cutoff);
+    }
+    const size_t first = cutoff == 700 ? 4 : 3;
+    for (size_t i = 0; i < past.size(); ++i) EXPECT_EQ(past[i], i >= first) << cutoff << " " << i;
+  }
+  auto pkts = Conversation();
+  CutoffStage none({Class("c", "", 0, -1)}, {});
+  for (auto& p : pkts) {
+    PacketRef r = p.ref;
+    DecodedPacket d = p.d;
+    ASSERT_TRUE(none.Process(&r, &d));
+    EXPECT_FALSE(d.past_cutoff);
+  }
+}
+
 TEST(FlowCutoff, ControlPacketsPastTheCutoffAreKeptEvenWithDrop) {
   auto pkts = Conversation();
   CutoffStage s({Class("c", "", 0, 100, AfterCutoff::kDrop)}, {});

@@ -66,6 +66,7 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   ++r->packets[dir];
   r->bytes[dir] += p.caplen;
   if (d.ip_proto == 6 && d.has_l4()) r->tcp_flags[dir] |= d.tcp_flags;
+  if (d.past_cutoff) r->flags |= ConnRecord::kCut;
   if (!r->has(ConnRecord::kNonIp) && IsUncertainForFilters(p, d))
     r->flags |= ConnRecord::kUncertain;
   locs_.emplace_back(static_cast<uint32_t>(r - conns_.data()), offset);

@@ -29,7 +29,7 @@ struct ConnRecord {
     kOrigIsHi = 1,   // the first packet travelled hi -> lo
     kUncertain = 2,  // see above: planner treats every predicate as "maybe"
     kNonIp = 4,      // the record of packets without an IP layer
-    kCut = 8,        // the cutoff dropped bytes of this connection (later)
+    kCut = 8,        // a stored packet was past the connection's cutoff
   };
   FlowKey key;
   int64_t first_ts_ns = 0;

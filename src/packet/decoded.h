@@ -57,6 +57,10 @@ struct DecodedPacket {
 
   DecodeStop stop = DecodeStop::kNone;
 
+  // Not from the bytes: set by the cutoff stage (flow/cutoff_stage.h) on a
+  // stored packet of a connection past its class's cutoff, for the index.
+  bool past_cutoff = false;
+
   bool has_ip() const { return l3 == L3::kIPv4 || l3 == L3::kIPv6; }
   bool has_l4() const { return l4_off != 0; }
 };

@@ -11,7 +11,8 @@
     always, otherwise its first 64 bytes. The stored packets (read by
     trove_it's own pcapng walker) must have exactly those lengths, be byte
     prefixes of the input packets with the input timestamps and wire lengths,
-    and `trove stats --json` must report the same seen/stored byte totals.
+    and `trove stats --json` must report the same seen/stored byte totals;
+    `trove flows` marks cut exactly the TCP/UDP connections over the cutoff.
     The fraction of connections and bytes a 20 KB cutoff keeps is printed.
   * precedence: an "ftp" class (tcp port 21, precedence 10, no cutoff) over
     a default class with cutoff 0: `tcpdump -r SEGMENTS 'tcp port 21'` prints
@@ -113,6 +114,8 @@ def packet_key(r, frags, ts):
 
 
 def expected_lengths(path, cutoff):
+    """[(captured, expected stored, connection uid)], and whether any packet
+    was a fragment."""
     conns, frags = {}, {}
     now = float("-inf")
     out = []
@@ -132,7 +135,7 @@ def expected_lengths(path, cutoff):
         c["bytes"] += cap
         past = c["bytes"] > cutoff and not control
         out.append((cap, min(cap, 64) if past else cap, c["uid"]))
-    return out
+    return out, bool(frags) or any(u is not None and u[0][0] == "frag" for _, _, u in out)
 
 
 def with_classes(store, classes_toml: str) -> None:
@@ -157,7 +160,7 @@ def cutoff_case(row, cutoff):
     with it.tempdir() as tmp:
         store = it.new_store(tmp, cutoff=str(cutoff))
         store.run("import", "--snaplen", "0", src)
-        want = expected_lengths(src, cutoff)
+        want, fragments = expected_lengths(src, cutoff)
         orig = it.read_packets(src)
         check_eq(len(orig), len(want), f"tshark vs walker packet count of {src.name}")
         got = stored_packets(store)
@@ -176,13 +179,28 @@ def cutoff_case(row, cutoff):
         check_eq(cls["bytes_seen"], sum(w[0] for w in want), "stats bytes_seen")
         check_eq(cls["bytes_stored"], sum(w[1] for w in want), "stats bytes_stored")
         check_eq(cls["packets_seen"], len(want), "stats packets_seen")
+        # trove flows: `cut` is true exactly for the TCP/UDP connections whose
+        # captured bytes exceed the cutoff (by 5-tuple; fragments are indexed
+        # under their own records, so traces with fragments are left out).
+        per = {}
+        for cap, kept, uid in want:
+            if uid is not None:
+                a = per.setdefault(uid, [0, 0])
+                a[0] += cap
+                a[1] += kept
+        if not fragments:
+            want_cut = {(u[0][0], u[0][2]) for u, a in per.items()
+                        if u[0][0] in ("tcp", "udp") and a[0] > cutoff}
+            rows = it.parse_json(store.run("flows", "--format", "json").stdout, "trove flows")
+            got_cut = set()
+            for r in rows:
+                if r["proto"] in ("tcp", "udp") and r["cut"]:
+                    ends = sorted(((ipaddress.ip_address(r["id.orig_h"]).packed, r["id.orig_p"]),
+                                   (ipaddress.ip_address(r["id.resp_h"]).packed, r["id.resp_p"])))
+                    got_cut.add((r["proto"], tuple(ends)))
+            check_eq(sorted(got_cut), sorted(want_cut),
+                     f"{src.name}: connections trove flows marks cut (cutoff {cutoff})")
         if cutoff == 20480 and want:
-            per = {}
-            for cap, kept, uid in want:
-                if uid is not None:
-                    a = per.setdefault(uid, [0, 0])
-                    a[0] += cap
-                    a[1] += kept
             whole = sum(1 for a in per.values() if a[0] <= cutoff)
             seen = sum(w[0] for w in want)
             print(f"  info: {src.name}: 20 KB cutoff keeps {whole}/{len(per)} connections whole, "
