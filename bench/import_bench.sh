@@ -7,6 +7,10 @@
 #   c  tcpdump -r IN -w OUT               (full copy: the baseline for b)
 #   d  tracesplit -S 64 -b 512000000 pcapfile:IN pcapfile:OUT
 #                                         (snap to 64 + rotate: the baseline for a)
+#   trove stores are made with --cutoff none (every byte kept, like the
+#   baselines), except trove-tm, which uses the new-store defaults (full
+#   packets, one class with a 20 KB cutoff and headers after it, privacy
+#   levels, index): the Time Machine as shipped.
 #   a and b run with the store's privacy levels disabled (the spine alone);
 #   trove64+levels and trove-full+levels repeat them with the default
 #   levels (scrubbed and scrambled derived in the background as each
@@ -37,7 +41,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) N=$2; shift 2 ;;
     --memory-scaling) SCALING=1; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +67,10 @@ printf 'tool\trun\twall_s\tmaxrss_kb\n' >"$RESULTS"
 prepare() {
   rm -rf "$RUN"
   mkdir -p "$RUN"
-  case "$1" in trove*) "$TROVE" init --store "$RUN/store" >/dev/null ;; esac
+  case "$1" in
+    trove-tm) "$TROVE" init --store "$RUN/store" >/dev/null ;;  # the defaults
+    trove*) "$TROVE" init --store "$RUN/store" --cutoff none >/dev/null ;;
+  esac
   # The spine alone: no derived privacy levels (the +levels runs keep them).
   case "$1" in
     trove64|trove-full) sed -i 's/^enabled = true$/enabled = false/' "$RUN/store/trove.toml" ;;
@@ -77,13 +84,14 @@ run_tool() {  # tool, run index
     trove-full) timed "$1" "$2" "$TROVE" import --store "$RUN/store" --snaplen 0 "$IN" ;;
     trove64+levels)   timed "$1" "$2" "$TROVE" import --store "$RUN/store" --snaplen 64 "$IN" ;;
     trove-full+levels) timed "$1" "$2" "$TROVE" import --store "$RUN/store" --snaplen 0 "$IN" ;;
+    trove-tm)   timed "$1" "$2" "$TROVE" import --store "$RUN/store" "$IN" ;;
     tcpdump)    timed "$1" "$2" tcpdump -r "$IN" -w "$RUN/out.pcap" ;;
     tracesplit) timed "$1" "$2" tracesplit -Z none -S 64 -b 512000000 "pcapfile:$IN" "pcapfile:$RUN/out" ;;
   esac
   rm -rf "$RUN"
 }
 
-TOOLS=(trove64 trove-full trove64+levels trove-full+levels tcpdump tracesplit)
+TOOLS=(trove64 trove-full trove64+levels trove-full+levels trove-tm tcpdump tracesplit)
 for i in $(seq 1 "$N"); do
   echo "round $i/$N"
   for tool in "${TOOLS[@]}"; do run_tool "$tool" "$i"; done
@@ -105,6 +113,7 @@ fi
     "trove64=trove import --snaplen 64" "trove-full=trove import --snaplen 0" \
     "trove64+levels=trove import --snaplen 64, deriving scrubbed + scrambled" \
     "trove-full+levels=trove import --snaplen 0, deriving scrubbed + scrambled" \
+    "trove-tm=trove import, new-store defaults: 20 KB cutoff class, levels, index" \
     "tcpdump=tcpdump -r IN -w OUT" "tracesplit=tracesplit -S 64 -b 512000000" \
     -- trove64/tracesplit trove-full/tcpdump trove64+levels/tracesplit trove-full+levels/tcpdump
   if [[ -n "$scaling" ]]; then
