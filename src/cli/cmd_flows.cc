@@ -1,9 +1,7 @@
 // trove flows: the connection records of the segment indexes, like Zeek's conn.log.
 #include "cli/output.h"
 #include "cli/store_access.h"
-#include "index/index_file.h"
 #include "query/conn_log.h"
-#include "query/planner.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -36,27 +34,7 @@ void RegisterFlows(CLI::App& app, GlobalOptions& g) {
     range.link = o->link;
     range.since = o->since;
     range.until = o->until;
-    SegmentQuery q = MakeQuery(range);  // raw level
-    q.state = SegmentState::kStored;
-    TimeRange tr;
-    if (q.since_ns) tr.since_ns = *q.since_ns;
-    if (q.until_ns) tr.until_ns = *q.until_ns;
-    auto store = OpenStoreOrThrow(g);
-    auto segs = store->catalog().ListSegments(q);
-    if (!segs.ok()) throw ExitError{1, segs.status().message()};
-    std::vector<std::pair<ConnLogRow, std::string>> rows;
-    for (const SegmentRecord& s : *segs) {
-      auto ix = ReadIndexFile(IndexPathFor(s.path));
-      if (!ix.ok() || ix->segment_bytes != s.file_bytes) ix = BuildIndexFromSegment(s.path, s.name);
-      if (!ix.ok()) throw ExitError{1, ix.status().message()};
-      for (const ConnRecord& r : ix->conns) {
-        ConnLogRow row;
-        if (!tr.Overlaps(r.first_ts_ns, r.last_ts_ns) || !MakeConnLogRow(r, s.name, &row)) continue;
-        rows.emplace_back(std::move(row), s.name);
-      }
-    }
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const auto& a, const auto& b) { return a.first.ts_ns < b.first.ts_ns; });
+    const std::vector<ConnLogEntry> rows = CollectFlowsOrThrow(g, range);
     if (o->format == "json") {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& [r, seg] : rows)

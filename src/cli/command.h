@@ -41,5 +41,6 @@ void RegisterKeys(CLI::App& app, GlobalOptions& g);
 void RegisterQuery(CLI::App& app, GlobalOptions& g);
 void RegisterFlows(CLI::App& app, GlobalOptions& g);
 void RegisterCtl(CLI::App& app, GlobalOptions& g);
+void RegisterSimulate(CLI::App& app, GlobalOptions& g);
 
 }  // namespace trove::cli

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   RegisterQuery(app, g);
   RegisterFlows(app, g);
   RegisterCtl(app, g);
+  RegisterSimulate(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -44,4 +44,16 @@ SegmentQuery MakeQuery(const RangeOptions& o) {
   return q;
 }
 
+std::vector<ConnLogEntry> CollectFlowsOrThrow(const GlobalOptions& g, const RangeOptions& o) {
+  SegmentQuery q = MakeQuery(o);
+  q.state = SegmentState::kStored;
+  TimeRange tr;
+  if (q.since_ns) tr.since_ns = *q.since_ns;
+  if (q.until_ns) tr.until_ns = *q.until_ns;
+  auto store = OpenStoreOrThrow(g);
+  auto rows = CollectConnLog(store->catalog(), q, tr);
+  if (!rows.ok()) throw ExitError{1, rows.status().message()};
+  return std::move(*rows);
+}
+
 }  // namespace trove::cli

@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/command.h"
+#include "query/conn_log.h"
 #include "store/store.h"
 
 namespace trove::cli {
@@ -18,5 +19,9 @@ struct RangeOptions {
 };
 void AddRangeOptions(CLI::App* cmd, RangeOptions* o);
 SegmentQuery MakeQuery(const RangeOptions& o);  // throws ExitError{2} on bad times
+
+// The connection rows of the stored raw segments of the range (`trove
+// flows`, `trove simulate` without files); throws ExitError.
+std::vector<ConnLogEntry> CollectFlowsOrThrow(const GlobalOptions& g, const RangeOptions& o);
 
 }  // namespace trove::cli

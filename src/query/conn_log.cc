@@ -2,6 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
+#include "index/index_file.h"
+
 namespace trove {
 namespace {
 
@@ -93,6 +97,28 @@ bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLo
   row.cut = r.has(ConnRecord::kCut);
   *out = std::move(row);
   return true;
+}
+
+Result<std::vector<ConnLogEntry>> CollectConnLog(Catalog& catalog, const SegmentQuery& q,
+                                                 const TimeRange& range) {
+  auto segs = catalog.ListSegments(q);
+  if (!segs.ok()) return segs.status();
+  std::vector<ConnLogEntry> rows;
+  for (const SegmentRecord& s : *segs) {
+    auto ix = ReadIndexFile(IndexPathFor(s.path));
+    if (!ix.ok() || ix->segment_bytes != s.file_bytes) ix = BuildIndexFromSegment(s.path, s.name);
+    if (!ix.ok()) return ix.status();
+    for (const ConnRecord& r : ix->conns) {
+      ConnLogEntry e;
+      if (!range.Overlaps(r.first_ts_ns, r.last_ts_ns) || !MakeConnLogRow(r, s.name, &e.row))
+        continue;
+      e.segment = s.name;
+      rows.push_back(std::move(e));
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const ConnLogEntry& a, const ConnLogEntry& b) { return a.row.ts_ns < b.row.ts_ns; });
+  return rows;
 }
 
 }  // namespace trove

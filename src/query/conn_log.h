@@ -9,11 +9,18 @@
 // bytes are captured bytes of whole packets (Zeek counts payload bytes).
 // A connection spanning segments yields one row per segment. `cut` is
 // always false until the cutoff stage fills ConnRecord::kCut.
+// CollectConnLog reads the rows of the stored raw segments a query selects
+// (the index file, or the segment itself when the index is missing or
+// stale); `trove flows` and `trove simulate --store` share it.
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "catalog/catalog.h"
 #include "index/segment_index.h"
+#include "query/planner.h"
+#include "util/status.h"
 
 namespace trove {
 
@@ -31,5 +38,15 @@ struct ConnLogRow {
 
 // False for the non-IP record (it is no connection).
 bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLogRow* out);
+
+struct ConnLogEntry {
+  ConnLogRow row;
+  std::string segment;  // the segment's name
+};
+
+// Every connection row of the segments `q` lists that overlaps `range`,
+// stably sorted by first packet.
+Result<std::vector<ConnLogEntry>> CollectConnLog(Catalog& catalog, const SegmentQuery& q,
+                                                 const TimeRange& range);
 
 }  // namespace trove
