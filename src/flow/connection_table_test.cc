@@ -64,8 +64,10 @@ TEST(FlowConnectionTable, VlanTagDoesNotChangeTheKey) {
   Pkt a = Tcp(kA, 40000, kB, 80, synth::kTcpAck, 10, kSec);
   Pkt b = Vlan(Tcp(kB, 80, kA, 40000, synth::kTcpAck, 10, kSec + 1), 42);
   ASSERT_EQ(b.d.vlan_depth, 1);
-  Connection* c1 = t.Touch(KeyOf(a, &hi), hi, kSec, &created);
-  Connection* c2 = t.Touch(KeyOf(b, &hi), hi, kSec + 1, &created);
+  const FlowKey key_a = KeyOf(a, &hi);
+  Connection* c1 = t.Touch(key_a, hi, kSec, &created);
+  const FlowKey key_b = KeyOf(b, &hi);
+  Connection* c2 = t.Touch(key_b, hi, kSec + 1, &created);
   EXPECT_FALSE(created);
   EXPECT_EQ(c1, c2);
 }
@@ -76,11 +78,16 @@ TEST(FlowConnectionTable, IcmpKeyedByTypeCodeAndId) {
   Pkt req = Echo(kA, kB, false, 7, 56, kSec);
   Pkt rep = Echo(kB, kA, true, 7, 56, kSec + 1);
   Pkt other = Echo(kA, kB, false, 8, 56, kSec + 2);
-  Connection* c1 = t.Touch(KeyOf(req, &hi), hi, kSec, &created);
+  const FlowKey key_req = KeyOf(req, &hi);
+  Connection* c1 = t.Touch(key_req, hi, kSec, &created);
   EXPECT_EQ(ConnectionTable::GroupOf(c1->key), ProtoGroup::kIcmp);
-  Connection* c2 = t.Touch(KeyOf(rep, &hi), hi, kSec + 1, &created);
+  const FlowKey key_rep = KeyOf(rep, &hi);
+  Connection* c2 = t.Touch(key_rep, hi, kSec + 1, &created);
   EXPECT_EQ(c1, c2);
-  t.Touch(KeyOf(other, &hi), hi, kSec + 2, &created);
+  {
+    const FlowKey k = KeyOf(other, &hi);
+    t.Touch(k, hi, kSec + 2, &created);
+  }
   EXPECT_TRUE(created);
   EXPECT_EQ(t.size(), 2u);
 }
