@@ -1,5 +1,6 @@
 #include "index/index_codec.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "util/sha256.h"
@@ -45,6 +46,15 @@ class Reader {
     if (err_.ok())
       err_ = Status::Corruption("index " + path_ + ": corrupt at offset " +
                                 std::to_string(base_ + pos_) + ": " + what);
+  }
+  // a + b, or a failure naming `what` when it overflows (a corrupt file).
+  int64_t Add(int64_t a, int64_t b, const char* what) {
+    int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) {
+      Fail(std::string(what) + " out of range");
+      return 0;
+    }
+    return sum;
   }
   bool Need(size_t k, const char* what) {
     if (!ok()) return false;
@@ -276,8 +286,10 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
       r.Fail("record ip version " + std::to_string(k.ip_version));
     c.tcp_flags[0] = static_cast<uint8_t>(r.Fixed(1, "record tcp flags"));
     c.tcp_flags[1] = static_cast<uint8_t>(r.Fixed(1, "record tcp flags"));
-    c.first_ts_ns = ix.first_ts_ns + r.SVar("record first ts");
-    c.last_ts_ns = c.first_ts_ns + static_cast<int64_t>(r.Var("record duration"));
+    c.first_ts_ns = r.Add(ix.first_ts_ns, r.SVar("record first ts"), "record first ts");
+    const uint64_t duration = r.Var("record duration");
+    if (r.ok() && duration > static_cast<uint64_t>(INT64_MAX)) r.Fail("record duration out of range");
+    c.last_ts_ns = r.Add(c.first_ts_ns, static_cast<int64_t>(duration & INT64_MAX), "record duration");
     c.packets[0] = r.Var("record packets");
     c.packets[1] = r.Var("record packets");
     c.bytes[0] = r.Var("record bytes");
