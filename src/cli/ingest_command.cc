@@ -183,6 +183,12 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                     {"segment_bytes", ic.segment_bytes}, {"errors", ic.errors}};
     }
     if (s.stage) j["cutoff"] = ClassesJson(*s.stage);
+    if (s.levels) {
+      const DerivedLevelsCounters& lc = s.levels->counters();
+      j["levels"] = {{"segments", lc.segments},       {"packets_in", lc.packets_in},
+                     {"packets_out", lc.packets_out}, {"packets_dropped", lc.packets_dropped},
+                     {"errors", lc.errors}};
+    }
     if (!r.fatal.ok()) j["error"] = r.fatal.message();
     std::printf("%s\n", j.dump(2).c_str());
   } else {

@@ -46,10 +46,22 @@ def add_owner(store):
 
 
 def import_all(store):
+    """Imports TRACES one by one; checks each import's `levels` summary
+    (--json) against the segments it published: two derived segments (one
+    scrubbed, one scrambled) per raw one, no error."""
     errs = []
     for t in TRACES:
-        p = store.run("import", "--snaplen", "0", it.SHARED_PCAPS / t)
+        p = store.run("import", "--snaplen", "0", "--json", it.SHARED_PCAPS / t)
         errs.append(p.stderr)
+        doc = it.parse_json(p.stdout, f"trove import --json {t}")
+        lv = doc.get("levels") or {}
+        check_eq(lv.get("errors"), 0, f"{t}: derivation errors")
+        check_eq(lv.get("segments"), 2 * len(doc["segments"]), f"{t}: derived segments")
+        n = doc["packets_stored"]
+        check(n <= lv.get("packets_in", -1) <= 2 * n,
+              f"{t}: the two derivations read {lv.get('packets_in')} packets of {n}")
+        check_eq(lv.get("packets_out"), lv.get("packets_in", 0) - lv.get("packets_dropped", 0),
+                 f"{t}: packets written by the derivations")
     return errs
 
 
