@@ -9,6 +9,9 @@ namespace trove {
 
 Result<std::unique_ptr<BackgroundDeriver>> BackgroundDeriver::Start(
     Store& store, const SegmentWriterOptions& base) {
+  bool any = false;
+  for (const auto& l : store.config().levels) any = any || l.enabled;
+  if (!any) return std::unique_ptr<BackgroundDeriver>();  // no catalogue connection, no thread
   std::unique_ptr<BackgroundDeriver> d(new BackgroundDeriver());
   auto cat = OpenCatalog(store.config().storage.catalog, store.dir(), /*create=*/false);
   if (!cat.ok()) return cat.status();

@@ -267,17 +267,8 @@ def bad_filter():
 
 
 def register():
-    rows = [r for r in it.manifest() if r["tcpdump_reads"] == "ok"]
-    for row in rows:
-        for cutoff in (20480, 1500):
-            it.add_case(f"cutoff[{row['file']},{cutoff}]",
-                        lambda row=row, cutoff=cutoff: cutoff_case(row, cutoff))
+    it.add_trace_cases("cutoff", cutoff_case, (20480, 1500))
 
 
 if __name__ == "__main__":
-    try:
-        register()
-    except it.Skip as e:
-        print(f"SKIP cutoff: {e}\n0 passed, 0 failed, 1 skipped")
-        sys.exit(0)
-    sys.exit(it.main())
+    sys.exit(it.run_registered(register, "cutoff"))

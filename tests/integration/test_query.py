@@ -411,12 +411,7 @@ it.add_case("query_open_segment", open_segment_case)
 
 
 if __name__ == "__main__":
-    try:
-        register()
-    except it.Skip as e:
-        print(f"SKIP query: {e}\n0 passed, 0 failed, 1 skipped")
-        sys.exit(0)
-    rc = it.main()
+    rc = it.run_registered(register, "query")
     if "cleanup" in STATE:
         STATE["cleanup"].__exit__(None, None, None)
     sys.exit(rc)

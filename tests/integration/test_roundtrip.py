@@ -59,17 +59,8 @@ def roundtrip(row, snaplen):
 
 
 def register():
-    rows = [r for r in it.manifest() if r["tcpdump_reads"] == "ok"]
-    for row in rows:
-        for snaplen in (0, 64):
-            it.add_case(f"roundtrip[{row['file']},snaplen={snaplen}]",
-                        lambda row=row, snaplen=snaplen: roundtrip(row, snaplen))
+    it.add_trace_cases("roundtrip", roundtrip, (0, 64), label="snaplen=")
 
 
 if __name__ == "__main__":
-    try:
-        register()
-    except it.Skip as e:
-        print(f"SKIP roundtrip: {e}\n0 passed, 0 failed, 1 skipped")
-        sys.exit(0)
-    sys.exit(it.main())
+    sys.exit(it.run_registered(register, "roundtrip"))

@@ -247,6 +247,26 @@ def editcap_snap(src, dst, snaplen: int) -> None:
     run(["editcap", "-s", str(snaplen), src, dst])
 
 
+def add_trace_cases(name: str, fn, params, label: str = "") -> None:
+    """One case per tcpdump-readable manifest trace and parameter value:
+    NAME[FILE,LABELVALUE] runs fn(row, value)."""
+    for row in manifest():
+        if row["tcpdump_reads"] != "ok":
+            continue
+        for v in params:
+            add_case(f"{name}[{row['file']},{label}{v}]", lambda row=row, v=v: fn(row, v))
+
+
+def run_registered(register, name: str) -> int:
+    """register() then main(); a missing manifest skips the whole script."""
+    try:
+        register()
+    except Skip as e:
+        print(f"SKIP {name}: {e}\n0 passed, 0 failed, 1 skipped", flush=True)
+        return 0
+    return main()
+
+
 def manifest() -> list[dict]:
     path = SHARED_PCAPS / "MANIFEST.tsv"
     if not path.exists():
