@@ -22,6 +22,7 @@ namespace trove {
 struct SegmentQuery {
   std::optional<std::string> link;
   std::optional<std::string> level;            // default: any
+  std::optional<std::string> klass;            // storage class; default: any
   std::optional<int64_t> since_ns;             // segments ending at/after
   std::optional<int64_t> until_ns;             // segments starting before
   std::optional<SegmentState> state;           // default: any

@@ -86,6 +86,14 @@ CREATE TABLE segment_summaries (
 );
 )sql";
 
+// Version 5: the storage class of each segment (one segment stream per
+// class and link). Rows of older catalogues get '' (their stream mixed the
+// classes); no budget or retention applies to them.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE segments ADD COLUMN class TEXT NOT NULL DEFAULT '';
+CREATE INDEX segments_link_class_first_ts ON segments (link, class, first_ts_ns);
+)sql";
+
 std::string DbPath(sqlite3* db) {
   const char* f = db ? sqlite3_db_filename(db, "main") : nullptr;
   if (f == nullptr || *f == '\0') return ":memory:";
@@ -108,6 +116,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {2, "stranded_partials", kV2},
       {3, "segments.key_epoch", kV3},
       {4, "segment_summaries", kV4},
+      {5, "segments.class", kV5},
   };
   return kMigrations;
 }

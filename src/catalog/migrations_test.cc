@@ -91,7 +91,7 @@ TEST(Migrations, ListIsContiguousFromOne) {
     EXPECT_NE(ms[i].sql, nullptr);
     EXPECT_NE(ms[i].description, nullptr);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 4);
+  EXPECT_EQ(LatestSchemaVersion(), 5);
 }
 
 TEST(Migrations, StepByStepOnAFreshDatabase) {
@@ -118,10 +118,15 @@ TEST(Migrations, StepByStepOnAFreshDatabase) {
   ASSERT_TRUE(MigrateTo(db, 4).ok());
   EXPECT_EQ(Version(db), 4);
   RawExec(db, "SELECT COUNT(*) FROM segment_summaries");
+  // No class column yet at v4.
+  EXPECT_NE(sqlite3_exec(db, "SELECT class FROM segments", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_TRUE(MigrateTo(db, 5).ok());
+  EXPECT_EQ(Version(db), 5);
+  RawExec(db, "SELECT class FROM segments");
 
   Status down = MigrateTo(db, 1);
   EXPECT_EQ(down.code(), Status::Code::kFailedPrecondition) << down.ToString();
-  EXPECT_EQ(MigrateTo(db, 5).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(MigrateTo(db, 6).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(MigrateTo(db, -1).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(sqlite3_get_autocommit(db));  // no transaction left open
   sqlite3_close(db);
@@ -167,7 +172,7 @@ TEST(Migrations, SchemaHasEveryColumnAndIndex) {
       "ipv4_bytes",   "ipv6_packets",  "ipv6_bytes",     "tcp_packets",
       "tcp_bytes",    "udp_packets",   "udp_bytes",      "icmp_packets",
       "icmp_bytes",   "other_packets", "other_bytes",    "kernel_drops",
-      "ring_drops",   "store_drops",   "key_epoch"};
+      "ring_drops",   "store_drops",   "key_epoch",      "class"};
   EXPECT_EQ(column_names("segments"), want_segments);
   EXPECT_EQ(column_names("store_meta"), (std::vector<std::string>{"key", "value"}));
   EXPECT_EQ(column_names("stranded_partials"),
@@ -187,6 +192,7 @@ TEST(Migrations, SchemaHasEveryColumnAndIndex) {
   };
   EXPECT_EQ(index_columns("segments_link_first_ts"), "link,first_ts_ns");
   EXPECT_EQ(index_columns("segments_last_ts"), "last_ts_ns");
+  EXPECT_EQ(index_columns("segments_link_class_first_ts"), "link,class,first_ts_ns");
   sqlite3_close(db);
 }
 
@@ -210,7 +216,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Catalog& cat = **opened;
-  EXPECT_EQ(cat.SchemaVersion(), 4);
+  EXPECT_EQ(cat.SchemaVersion(), 5);
   EXPECT_EQ(cat.GetSegment("old-1")->key_epoch, "");  // column default
   auto a = cat.GetSegment("old-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -246,7 +252,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   opened.value().reset();  // close
 
   if (CliAvailable()) {
-    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "4");
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "5");
     const std::string schema = Cli(path, ".schema");
     EXPECT_NE(schema.find("CREATE TABLE stranded_partials"), std::string::npos) << schema;
     EXPECT_NE(schema.find("CREATE TABLE segments"), std::string::npos) << schema;
@@ -256,6 +262,59 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
     EXPECT_EQ(Cli(path, "PRAGMA integrity_check;"), "ok");
   } else {
     GTEST_SKIP() << "sqlite3 CLI not installed; oracle checks skipped";
+  }
+}
+
+// A v4 catalogue (before per-class streams): its rows get the class '' and
+// keep every other field; new rows record their class and can be selected
+// by it.
+TEST(Migrations, OpenUpgradesV4AddingTheClassColumn) {
+  TempDir dir;
+  const std::string path = dir.File("catalog.db");
+  sqlite3* db = RawOpen(path);
+  ASSERT_TRUE(MigrateTo(db, 4).ok());
+  RawExec(db,
+          "INSERT INTO segments (name, link, path, area, state, packets, level, key_epoch) VALUES "
+          "('v4-1', 'uplink', '/p/v4-1.pcapng', 'primary', 'stored', 7, 'raw', ''), "
+          "('v4-1.scrambled', 'uplink', '/p/v4-1.scrambled.pcapng', 'primary', 'expired', 7, "
+          "'scrambled', '2026')");
+  sqlite3_close(db);
+
+  auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Catalog& cat = **opened;
+  EXPECT_EQ(cat.SchemaVersion(), 5);
+  auto a = cat.GetSegment("v4-1");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->klass, "");
+  EXPECT_EQ(a->stats.packets, 7u);
+  auto b = cat.GetSegment("v4-1.scrambled");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->klass, "");
+  EXPECT_EQ(b->state, SegmentState::kExpired);
+  EXPECT_EQ(b->key_epoch, "2026");
+
+  SegmentRecord r;
+  r.name = "uplink-dns-1";
+  r.link = "uplink";
+  r.klass = "dns";
+  r.path = "/p/uplink-dns-1.pcapng";
+  ASSERT_TRUE(cat.InsertSegment(&r).ok());
+  SegmentQuery q;
+  q.klass = "dns";
+  auto dns = cat.ListSegments(q);
+  ASSERT_TRUE(dns.ok());
+  ASSERT_EQ(dns->size(), 1u);
+  EXPECT_EQ((*dns)[0].name, "uplink-dns-1");
+  q.klass = "";
+  auto old = cat.ListSegments(q);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->size(), 2u);
+  opened.value().reset();
+  if (CliAvailable()) {
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "5");
+    EXPECT_EQ(Cli(path, "SELECT name || '=' || class FROM segments ORDER BY id;"),
+              "v4-1=\nv4-1.scrambled=\nuplink-dns-1=dns");
   }
 }
 

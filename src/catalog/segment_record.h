@@ -28,6 +28,10 @@ struct SegmentRecord {
   std::string link;
   std::string location;         // free text from the link config (site, router)
   std::string level = "raw";    // privacy level; "raw" for captured segments
+  // Storage class of the segment's stream (one stream per class and link);
+  // "" for a store without classes and for rows catalogued before schema v5.
+  // Derived segments carry their parent's class.
+  std::string klass;
   int64_t parent_id = 0;        // derived segments: the segment they came from
   std::string key_epoch;        // derived, scrambled segments: e.g. "2026" (never a key)
   std::string path;             // absolute path of the file

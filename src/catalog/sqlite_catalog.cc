@@ -95,6 +95,7 @@ const std::vector<Column>& Columns() {
       TROVE_INT_COL("ring_drops", drops.ring),
       TROVE_INT_COL("store_drops", drops.store),
       TROVE_TEXT_COL("key_epoch", key_epoch),
+      TROVE_TEXT_COL("class", klass),
   };
   return kCols;
 }
@@ -176,6 +177,7 @@ std::string WhereClause(const SegmentQuery& q, const char* default_state,
   };
   if (q.link) add("link = ?", *q.link);
   if (q.level) add("level = ?", *q.level);
+  if (q.klass) add("class = ?", *q.klass);
   if (q.since_ns) add("last_ts_ns >= ?", *q.since_ns);
   if (q.until_ns) add("first_ts_ns < ?", *q.until_ns);
   if (q.state) {

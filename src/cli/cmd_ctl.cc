@@ -10,7 +10,8 @@ void RegisterCtl(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
       "ctl",
       "Control a running import/capture: suspend|resume PROTO ADDR PORT ADDR PORT; "
-      "class ADDR CLASS SECONDS; cutoff CLASS BYTES|none; show");
+      "class ADDR CLASS SECONDS; cutoff CLASS BYTES|none; budget CLASS BYTES|none; "
+      "retention CLASS DURATION|none; show");
   struct Opts {
     std::string link = "default";
     std::vector<std::string> words;

@@ -9,16 +9,20 @@ void RegisterLs(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("ls", "List stored segments in time order");
   struct Opts {
     RangeOptions range;
-    bool json = false, all = false;
+    bool json = false, all = false, expired = false;
   };
   auto o = std::make_shared<Opts>();
   AddRangeOptions(cmd, &o->range);
   cmd->add_flag("--all", o->all, "Include expired and missing segments");
+  cmd->add_flag("--expired", o->expired, "Only expired segments (budget, retention)");
   cmd->add_flag("--json", o->json, "JSON array on stdout");
   cmd->callback([&g, o] {
     auto store = OpenStoreOrThrow(g);
     SegmentQuery q = MakeQuery(o->range);
-    if (!o->all) q.state = SegmentState::kStored;
+    if (o->expired)
+      q.state = SegmentState::kExpired;
+    else if (!o->all)
+      q.state = SegmentState::kStored;
     auto list = store->catalog().ListSegments(q);
     if (!list.ok()) throw ExitError{1, list.status().message()};
     if (o->json) {
@@ -27,11 +31,12 @@ void RegisterLs(CLI::App& app, GlobalOptions& g) {
       PrintJson(arr);
       return;
     }
-    std::printf("%6s  %-48s %-30s %10s %12s %10s  %s\n", "ID", "NAME", "START", "SECONDS", "PACKETS",
-                "BYTES", "WHERE");
+    std::printf("%6s  %-48s %-12s %-30s %10s %12s %10s  %s\n", "ID", "NAME", "CLASS", "START",
+                "SECONDS", "PACKETS", "BYTES", "WHERE");
     for (const auto& r : *list) {
-      std::printf("%6lld  %-48s %-30s %10.3f %12llu %10s  %s%s\n", static_cast<long long>(r.id),
-                  r.name.c_str(), FormatRfc3339(r.stats.first_ts_ns).c_str(),
+      std::printf("%6lld  %-48s %-12s %-30s %10.3f %12llu %10s  %s%s\n", static_cast<long long>(r.id),
+                  r.name.c_str(), r.klass.empty() ? "-" : r.klass.c_str(),
+                  FormatRfc3339(r.stats.first_ts_ns).c_str(),
                   static_cast<double>(r.duration_ns()) / 1e9,
                   static_cast<unsigned long long>(r.stats.packets),
                   FormatBytes(static_cast<double>(r.stats.cap_bytes)).c_str(), ToString(r.area),

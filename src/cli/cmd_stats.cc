@@ -5,6 +5,7 @@
 #include "cli/output.h"
 #include "cli/store_access.h"
 #include "flow/class_stats_recorder.h"
+#include "store/expiry.h"
 #include "util/fs.h"
 #include "util/svg_plot.h"
 #include "util/time_util.h"
@@ -73,6 +74,26 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
       auto j = nlohmann::json::parse(**m, nullptr, /*allow_exceptions=*/false);
       if (j.is_object()) class_stats[l.name] = j;
     }
+    // What each class keeps on disk now (budget) and how far back it
+    // reaches (retention achieved), per link.
+    nlohmann::json storage = nlohmann::json::array();
+    for (const auto& l : store->config().links) {
+      if (!o->range.link.empty() && l.name != o->range.link) continue;
+      auto us = ClassUsages(store->fs(), store->catalog(), l.name);
+      if (!us.ok()) throw ExitError{1, us.status().message()};
+      for (const auto& u : *us) {
+        const ClassConfig* c = store->config().FindClass(u.klass);
+        storage.push_back({{"link", u.link},
+                           {"class", u.klass},
+                           {"segments", u.segments},
+                           {"bytes", u.bytes},
+                           {"budget", c ? c->disk_budget : 0},
+                           {"retention_ns", c ? c->retention_ns : 0},
+                           {"oldest_ns", u.oldest_ns},
+                           {"newest_ns", u.newest_ns},
+                           {"retained_ns", u.newest_ns - u.oldest_ns}});
+      }
+    }
     const double ws = static_cast<double>(width) / 1e9;
     if (o->json) {
       nlohmann::json series = nlohmann::json::array();
@@ -96,6 +117,7 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
                  {"end_ns", list->empty() ? 0 : t1},
                  {"interval_ns", width},
                  {"classes", class_stats},
+                 {"storage", storage},
                  {"series", series}});
     } else {
       const auto& t = *tot;
@@ -128,6 +150,22 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
           std::printf("%-16s %12llu %14llu (not stored)\n", "(no class)",
                       static_cast<unsigned long long>(um.value("packets", uint64_t{0})),
                       static_cast<unsigned long long>(um.value("bytes", uint64_t{0})));
+        std::printf("\n");
+      }
+      if (!storage.empty()) {
+        std::printf("%-12s %-16s %10s %12s %12s %-30s %12s\n", "LINK", "CLASS", "SEGMENTS", "BYTES",
+                    "BUDGET", "OLDEST PACKET", "RETAINED");
+        for (const auto& s : storage) {
+          const std::string k = s["class"].get<std::string>();
+          const uint64_t budget = s["budget"].get<uint64_t>();
+          std::printf("%-12s %-16s %10llu %12s %12s %-30s %11.0fs\n",
+                      s["link"].get<std::string>().c_str(), k.empty() ? "-" : k.c_str(),
+                      static_cast<unsigned long long>(s["segments"].get<uint64_t>()),
+                      FormatBytes(static_cast<double>(s["bytes"].get<uint64_t>())).c_str(),
+                      budget ? FormatBytes(static_cast<double>(budget)).c_str() : "none",
+                      FormatRfc3339(s["oldest_ns"].get<int64_t>()).c_str(),
+                      static_cast<double>(s["retained_ns"].get<int64_t>()) / 1e9);
+        }
         std::printf("\n");
       }
       if (nb) {

@@ -42,5 +42,6 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g);
 void RegisterFlows(CLI::App& app, GlobalOptions& g);
 void RegisterCtl(CLI::App& app, GlobalOptions& g);
 void RegisterSimulate(CLI::App& app, GlobalOptions& g);
+void RegisterGc(CLI::App& app, GlobalOptions& g);
 
 }  // namespace trove::cli

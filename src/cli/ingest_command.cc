@@ -52,6 +52,11 @@ IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o) 
   Fs& fs = s.store->fs();
   for (StorageArea a : {StorageArea::kPrimary, StorageArea::kSpool})
     (void)RecoverLinkPartials(fs, s.store->catalog(), s.store->AreaDir(a), a, s.link.name);
+  if (Status e = FinishExpiryJournal(fs, s.store->catalog(), JoinPath(s.store->dir(), "run"),
+                                     s.link.name, nullptr);
+      !e.ok())
+    LogWarning("an interrupted expiry of link " + s.link.name + " is not finished: " + e.message() +
+               " (`trove gc` retries)");
 
   s.router = std::make_unique<StorageRouter>(fs, s.store->primary_dir(), s.store->spool_dir(),
                                              s.store->config().storage.probe_interval_ns);
@@ -81,7 +86,11 @@ void StartWriter(IngestSession& s, const std::string& source, const std::string&
   w.policy = s.link.segment;
   w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
   w.live = live;
-  s.writer = std::make_unique<SegmentWriter>(w, *s.router, s.store->catalog());
+  std::vector<std::string> class_names;
+  if (s.stage)
+    for (const auto& c : s.stage->classes()) class_names.push_back(c.name);
+  s.writer = std::make_unique<ClassStreams>(w, std::move(class_names), *s.router,
+                                            s.store->catalog());
   s.indexer = std::make_unique<IndexingObserver>(s.store->fs(), s.store->catalog());
   s.writer->AddObserver(s.indexer.get());
   if (s.class_stats) s.writer->AddObserver(s.class_stats.get());
@@ -92,6 +101,15 @@ void StartWriter(IngestSession& s, const std::string& source, const std::string&
   if (!levels.ok()) throw ExitError{2, levels.status().message()};
   s.levels = std::move(levels).value();
   if (s.levels) s.writer->AddObserver(s.levels.get());
+
+  // Budgets and retention, enforced off the writer thread after each
+  // publication.
+  if (s.stage) {
+    auto ex = ExpiryWorker::Start(*s.store, s.link.name, PoliciesFrom(s.stage->classes()));
+    if (!ex.ok()) throw ExitError{2, ex.status().message()};
+    s.expiry = std::move(ex).value();
+    s.writer->AddObserver(s.expiry.get());
+  }
 }
 
 IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
@@ -105,6 +123,8 @@ IngestSession StartIngest(const GlobalOptions& g, const IngestCommandOptions& o,
 void AttachStage(IngestSession& s, IngestPipeline& pipe) {
   pipe.SetCutoffStage(s.stage.get());
   pipe.SetControl(s.control.get());
+  if (s.expiry && s.stage)
+    pipe.SetAfterControl([&s] { s.expiry->SetPolicies(PoliciesFrom(s.stage->classes())); });
 }
 
 namespace {
@@ -143,6 +163,11 @@ nlohmann::json ClassesJson(const CutoffStage& st) {
 
 int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
   if (s.levels) s.levels->Finish();
+  ExpiryCounters ec;
+  if (s.expiry) {
+    s.expiry->Finish();
+    ec = s.expiry->counters();
+  }
   // Drain the spool now if the primary is back (the capture daemon also
   // does this periodically).
   MoverReport mv;
@@ -183,6 +208,10 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                     {"segment_bytes", ic.segment_bytes}, {"errors", ic.errors}};
     }
     if (s.stage) j["cutoff"] = ClassesJson(*s.stage);
+    if (s.expiry)
+      j["expiry"] = {{"segments_expired", ec.segments_expired},
+                     {"bytes_freed", ec.bytes_freed},
+                     {"errors", ec.errors}};
     if (s.levels) {
       const DerivedLevelsCounters& lc = s.levels->counters();
       j["levels"] = {{"segments", lc.segments},       {"packets_in", lc.packets_in},
@@ -221,6 +250,10 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
         std::fprintf(stderr, "trove: %llu connections evicted early (connection table full)\n",
                      static_cast<unsigned long long>(s.stage->table().counters().evicted_early));
     }
+    if (ec.segments_expired > 0)
+      std::fprintf(stderr, "trove: %llu segments expired (budget/retention), %s freed\n",
+                   static_cast<unsigned long long>(ec.segments_expired),
+                   FormatBytes(static_cast<double>(ec.bytes_freed)).c_str());
     if (mv.remaining > 0)
       std::fprintf(stderr, "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
                    mv.remaining);

@@ -12,6 +12,7 @@
 #include "index/indexing_observer.h"
 #include "flow/class_stats_recorder.h"
 #include "flow/cutoff_stage.h"
+#include "ingest/expiry_worker.h"
 #include "ingest/ingest_pipeline.h"
 #include "levels/background_deriver.h"
 #include "segment/segment_writer.h"
@@ -41,7 +42,9 @@ struct IngestSession {
   std::unique_ptr<ClassStatsRecorder> class_stats;  // null without a stage
   std::unique_ptr<BackgroundDeriver> levels;        // null: no level or no master key
   std::unique_ptr<IndexingObserver> indexer;
-  std::unique_ptr<SegmentWriter> writer;
+  std::unique_ptr<ExpiryWorker> expiry;  // null without classes
+  // One segment stream per class (one stream without classes).
+  std::unique_ptr<ClassStreams> writer;
   std::unique_ptr<ControlServer> control;  // STORE/run/LINK.ctl; null without a stage
   uint32_t snaplen = 0;
 };
@@ -50,12 +53,12 @@ struct IngestSession {
 void AttachStage(IngestSession& s, IngestPipeline& pipe);
 
 // Opens the store, resolves the link and this run's overrides, locks the
-// link, recovers its partials, and sets up the cutoff stage and control
+// link, recovers its partials, finishes an interrupted expiry, and sets up the cutoff stage and control
 // socket. Throws ExitError on failure.
 IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o);
 // Creates the session's writer for packets from `interface` (or "import")
 // captured with `capture_filter`, with every observer attached (index,
-// class statistics, privacy levels). Throws ExitError on failure.
+// class statistics, privacy levels, expiry). Throws ExitError on failure.
 void StartWriter(IngestSession& s, const std::string& source, const std::string& interface,
                  const std::string& capture_filter, bool live);
 // OpenIngest + StartWriter.

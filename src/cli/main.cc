@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   RegisterStats(app, g);
   RegisterFsck(app, g);
   RegisterMover(app, g);
+  RegisterGc(app, g);
   RegisterSynth(app, g);
   RegisterAnon(app, g);
   RegisterUnmask(app, g);

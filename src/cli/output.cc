@@ -25,6 +25,7 @@ nlohmann::json SegmentToJson(const SegmentRecord& r) {
       {"link", r.link},
       {"location", r.location},
       {"level", r.level},
+      {"class", r.klass},
       {"parent_id", r.parent_id},
       {"key_epoch", r.key_epoch},
       {"path", r.path},
@@ -72,6 +73,7 @@ std::string SegmentDetails(const SegmentRecord& r) {
   o << "segment " << r.id << " (" << r.name << ")\n";
   line("link        ", r.link + " at " + r.location);
   line("level       ", r.level + (r.key_epoch.empty() ? "" : " (key epoch " + r.key_epoch + ")"));
+  line("class       ", r.klass.empty() ? std::string("(none: one stream for the link)") : r.klass);
   line("state       ", std::string(ToString(r.state)) + " in " + ToString(r.area));
   line("path        ", r.path);
   line("start       ", FormatRfc3339(s.first_ts_ns));

@@ -17,6 +17,9 @@ void AddRangeOptions(CLI::App* cmd, RangeOptions* o) {
   cmd->add_option("--link", o->link, "Only this link");
   cmd->add_option("--since", o->since, "From this time (RFC 3339, epoch seconds, '15m ago')");
   cmd->add_option("--until", o->until, "Before this time");
+  cmd->add_option_function<std::string>(
+      "--class", [o](const std::string& v) { o->klass = v; },
+      "Only this storage class's segments (\"\" = segments without a class)");
   cmd->add_option("--level", o->level,
                   "Only this privacy level: raw (default), a derived level such as scrubbed or "
                   "scrambled, or 'any'");
@@ -26,6 +29,7 @@ SegmentQuery MakeQuery(const RangeOptions& o) {
   SegmentQuery q;
   const int64_t now = WallClockNs();
   if (!o.link.empty()) q.link = o.link;
+  q.klass = o.klass;
   // Raw by default, so counts and totals do not include derived copies.
   if (o.level.empty())
     q.level = "raw";

@@ -16,6 +16,7 @@ std::unique_ptr<Store> OpenStoreOrThrow(const GlobalOptions& g);
 
 struct RangeOptions {
   std::string link, since, until, level;  // level: "" = raw, "any" = every level
+  std::optional<std::string> klass;       // storage class ("" = class-less rows)
 };
 void AddRangeOptions(CLI::App* cmd, RangeOptions* o);
 SegmentQuery MakeQuery(const RangeOptions& o);  // throws ExitError{2} on bad times

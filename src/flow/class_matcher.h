@@ -30,6 +30,8 @@ class ClassMatcher {
     classes_[k].has_cutoff = has_cutoff;
     classes_[k].cutoff_bytes = bytes;
   }
+  void SetBudget(uint8_t k, uint64_t bytes) { classes_[k].disk_budget = bytes; }
+  void SetRetention(uint8_t k, int64_t ns) { classes_[k].retention_ns = ns; }
 
  private:
   struct Compiled {

@@ -49,7 +49,7 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
   for (std::string x; in >> x;) w.push_back(x);
   ControlCommand c;
   auto usage = [](const std::string& m) { return Status::InvalidArgument(m); };
-  if (w.empty()) return usage("empty command (suspend, resume, class, cutoff, show)");
+  if (w.empty()) return usage("empty command (suspend, resume, class, cutoff, budget, retention, show)");
   if (w[0] == "suspend" || w[0] == "resume") {
     if (w.size() != 6) return usage(w[0] + " PROTO ADDR PORT ADDR PORT");
     c.kind = w[0] == "suspend" ? ControlCommand::Kind::kSuspend : ControlCommand::Kind::kResume;
@@ -97,8 +97,31 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
     }
     return c;
   }
+  if (w[0] == "budget" || w[0] == "retention") {
+    const bool budget = w[0] == "budget";
+    if (w.size() != 3) return usage(budget ? "budget CLASS BYTES|none" : "retention CLASS DURATION|none");
+    c.kind = budget ? ControlCommand::Kind::kSetBudget : ControlCommand::Kind::kSetRetention;
+    c.class_name = w[1];
+    if (w[2] != "none") {
+      if (budget) {
+        auto n = ParseSize(w[2]);
+        if (!n.ok() || *n == 0)
+          return usage("bad budget '" + w[2] + "': " +
+                       (n.ok() ? std::string("must be positive (or none)") : n.status().message()));
+        c.budget_bytes = *n;
+      } else {
+        auto d = ParseDuration(w[2]);
+        if (!d.ok() || *d <= 0)
+          return usage("bad retention '" + w[2] + "': " +
+                       (d.ok() ? std::string("must be positive (or none)") : d.status().message()));
+        c.retention_ns = *d;
+      }
+    }
+    return c;
+  }
   if (w[0] == "show" && w.size() == 1) return c;
-  return usage("unknown command '" + w[0] + "' (suspend, resume, class, cutoff, show)");
+  return usage("unknown command '" + w[0] +
+               "' (suspend, resume, class, cutoff, budget, retention, show)");
 }
 
 Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand& c) {
@@ -128,11 +151,28 @@ Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand
       return "class " + c.class_name + " cutoff " +
              (c.has_cutoff ? std::to_string(c.cutoff_bytes) : std::string("none"));
     }
+    case ControlCommand::Kind::kSetBudget: {
+      const int k = FindClass(stage, c.class_name);
+      if (k < 0) return Status::NotFound("no class '" + c.class_name + "'");
+      stage.SetBudget(static_cast<uint8_t>(k), c.budget_bytes);
+      return "class " + c.class_name + " budget " +
+             (c.budget_bytes ? std::to_string(c.budget_bytes) : std::string("none"));
+    }
+    case ControlCommand::Kind::kSetRetention: {
+      const int k = FindClass(stage, c.class_name);
+      if (k < 0) return Status::NotFound("no class '" + c.class_name + "'");
+      stage.SetRetention(static_cast<uint8_t>(k), c.retention_ns);
+      return "class " + c.class_name + " retention " +
+             (c.retention_ns ? FormatDurationExact(c.retention_ns) : std::string("none"));
+    }
     case ControlCommand::Kind::kShow: {
       std::string out;
-      for (const auto& k : stage.classes())
-        out +=
-            k.name + " cutoff " + (k.has_cutoff ? std::to_string(k.cutoff_bytes) : "none") + "\n";
+      for (const auto& k : stage.classes()) {
+        out += k.name + " cutoff " + (k.has_cutoff ? std::to_string(k.cutoff_bytes) : "none");
+        if (k.disk_budget) out += " budget " + std::to_string(k.disk_budget);
+        if (k.retention_ns) out += " retention " + FormatDurationExact(k.retention_ns);
+        out += "\n";
+      }
       if (!out.empty()) out.pop_back();
       return out;
     }

@@ -10,7 +10,11 @@
 //                                       the filters)
 //   cutoff CLASS BYTES|none             change a class's cutoff (all its
 //                                       connections, from their next packet)
-//   show                                the classes and their cutoffs
+//   budget CLASS BYTES|none             change a class's disk budget (expiry,
+//                                       store/expiry.h; enforced at once)
+//   retention CLASS DURATION|none       change a class's retention (packet time)
+//   show                                the classes and their cutoffs (and
+//                                       budget/retention when set)
 //
 // PROTO is tcp or udp; ADDR is IPv4 or IPv6. ParseControlCommand() checks
 // the syntax only; ApplyControlCommand() runs it against a CutoffStage (on
@@ -26,7 +30,7 @@
 namespace trove {
 
 struct ControlCommand {
-  enum class Kind { kSuspend, kResume, kDynamicClass, kSetCutoff, kShow };
+  enum class Kind { kSuspend, kResume, kDynamicClass, kSetCutoff, kShow, kSetBudget, kSetRetention };
   Kind kind = Kind::kShow;
   FlowKey key;            // suspend/resume
   uint8_t addr[16] = {};  // class: v4-mapped for IPv4
@@ -35,6 +39,8 @@ struct ControlCommand {
   int64_t seconds = 0;     // class
   bool has_cutoff = true;  // cutoff
   uint64_t cutoff_bytes = 0;
+  uint64_t budget_bytes = 0;  // budget; 0 = none
+  int64_t retention_ns = 0;   // retention; 0 = none
 };
 
 Result<ControlCommand> ParseControlCommand(const std::string& line);

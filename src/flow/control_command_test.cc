@@ -35,7 +35,9 @@ TEST(FlowControl, SyntaxErrors) {
        {"", "frobnicate", "suspend tcp 10.0.0.1 1 10.0.0.2", "suspend icmp 1 1 1 1",
         "suspend tcp 10.0.0.1 70000 10.0.0.2 80", "suspend tcp 10.0.0.1 1 2001:db8::1 80",
         "class nothere x 10", "class 10.0.0.1 alarm 0", "class 10.0.0.1 alarm soon",
-        "cutoff default lots", "cutoff default", "show more"})
+        "cutoff default lots", "cutoff default", "show more", "budget default",
+        "budget default 0", "budget default lots", "retention default soon",
+        "retention default 0s", "retention default 1h extra"})
     EXPECT_FALSE(ParseControlCommand(bad).ok()) << bad;
   auto c = ParseControlCommand("suspend tcp 10.0.0.2 80 10.0.0.1 40000");
   ASSERT_TRUE(c.ok());
@@ -72,6 +74,21 @@ TEST(FlowControl, ChangeACutoff) {
   EXPECT_EQ(Store(s, data(4)), 154);
   EXPECT_EQ(Apply(s, "show"), "ok: default cutoff none");
   EXPECT_EQ(Apply(s, "cutoff nosuch 1"), "error: no class 'nosuch'");
+}
+
+TEST(FlowControl, ChangeABudgetAndARetention) {
+  CutoffStage s({Class("default", "", 0, 100)}, {});
+  EXPECT_EQ(Apply(s, "budget default 2M"), "ok: class default budget 2000000");
+  EXPECT_EQ(s.classes()[0].disk_budget, 2'000'000u);
+  EXPECT_EQ(Apply(s, "retention default 90m"), "ok: class default retention 5400s");
+  EXPECT_EQ(s.classes()[0].retention_ns, 5400'000'000'000);
+  EXPECT_EQ(Apply(s, "show"), "ok: default cutoff 100 budget 2000000 retention 5400s");
+  EXPECT_EQ(Apply(s, "budget default none"), "ok: class default budget none");
+  EXPECT_EQ(Apply(s, "retention default none"), "ok: class default retention none");
+  EXPECT_EQ(s.classes()[0].disk_budget, 0u);
+  EXPECT_EQ(s.classes()[0].retention_ns, 0);
+  EXPECT_EQ(Apply(s, "show"), "ok: default cutoff 100");
+  EXPECT_EQ(Apply(s, "budget nosuch 1k"), "error: no class 'nosuch'");
 }
 
 TEST(FlowControl, DynamicClassForNSecondsOfPacketTime) {

@@ -100,6 +100,7 @@ bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
   } else {
     k = matcher_.Classify(*p);
   }
+  last_class_ = k;
   if (k == kNoClass) {
     ++unmatched_.packets_seen;
     unmatched_.bytes_seen += captured;

@@ -56,6 +56,9 @@ class CutoffStage {
   // set when the connection is past its cutoff (also on a SYN/FIN/RST
   // kept whole there).
   bool Process(PacketRef* p, DecodedPacket* d);
+  // The class (index into classes()) of the packet Process() last saw, or
+  // kNoClass; the writer routes a stored packet to that class's stream.
+  uint8_t last_class() const { return last_class_; }
 
   const std::vector<ClassConfig>& classes() const { return matcher_.classes(); }
   void SetCutoff(uint8_t k, bool has_cutoff, uint64_t bytes) {
@@ -63,6 +66,9 @@ class CutoffStage {
   }
   // `addr` is 16 bytes (IPv4 v4-mapped). For `duration_ns` of packet time
   // from the latest packet seen (or from the next packet, before any).
+  // Runtime control of expiry (store/expiry.h): 0 = unlimited.
+  void SetBudget(uint8_t k, uint64_t bytes) { matcher_.SetBudget(k, bytes); }
+  void SetRetention(uint8_t k, int64_t ns) { matcher_.SetRetention(k, ns); }
   void AddDynamicClass(const uint8_t addr[16], uint8_t klass, int64_t duration_ns);
   const std::vector<ClassCounters>& counters() const { return counters_; }
   const ClassCounters& unmatched() const { return unmatched_; }  // packets/bytes_seen only
@@ -84,6 +90,7 @@ class CutoffStage {
   FragmentMap fragments_;
   std::vector<ClassCounters> counters_;
   ClassCounters unmatched_;
+  uint8_t last_class_ = kNoClass;
 };
 
 }  // namespace trove

@@ -9,9 +9,16 @@ namespace trove {
 void IndexingObserver::OnPacketStored(const std::string& name, const PacketRef& p,
                                       const DecodedPacket& d, uint64_t offset) {
   std::lock_guard<std::mutex> l(mu_);
-  if (!builder_ || builder_->segment_name() != name)
-    builder_ = std::make_unique<SegmentIndexBuilder>(name, p.linktype);
-  builder_->Add(p, d, offset);
+  Builder(name, p.linktype)->Add(p, d, offset);
+}
+
+SegmentIndexBuilder* IndexingObserver::Builder(const std::string& name, uint16_t linktype) {
+  if (last_ && last_->segment_name() == name) return last_;
+  for (auto& b : builders_)
+    if (b->segment_name() == name) return last_ = b.get();
+  if (builders_.size() >= kMaxOpen) builders_.erase(builders_.begin());
+  builders_.push_back(std::make_unique<SegmentIndexBuilder>(name, linktype));
+  return last_ = builders_.back().get();
 }
 
 Result<uint64_t> PublishSegmentIndex(Fs& fs, Catalog& catalog, const SegmentRecord& rec,
@@ -29,7 +36,13 @@ void IndexingObserver::OnSegmentPublished(const SegmentRecord& rec) {
   std::unique_ptr<SegmentIndexBuilder> b;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (builder_ && builder_->segment_name() == rec.name) b = std::move(builder_);
+    for (auto it = builders_.begin(); it != builders_.end(); ++it) {
+      if ((*it)->segment_name() != rec.name) continue;
+      b = std::move(*it);
+      builders_.erase(it);
+      if (last_ == b.get()) last_ = nullptr;
+      break;
+    }
   }
   Result<SegmentIndex> ix = Status::NotFound("");
   bool rebuilt = false;
@@ -55,8 +68,8 @@ void IndexingObserver::OnSegmentPublished(const SegmentRecord& rec) {
 
 std::shared_ptr<const SegmentIndex> IndexingObserver::SnapshotOpen() const {
   std::lock_guard<std::mutex> l(mu_);
-  if (!builder_) return nullptr;
-  return std::make_shared<const SegmentIndex>(builder_->Snapshot(0));
+  if (!last_) return nullptr;
+  return std::make_shared<const SegmentIndex>(last_->Snapshot(0));
 }
 
 IndexingCounters IndexingObserver::counters() const {

@@ -9,12 +9,16 @@
 // Index failures never stop capture: they are logged and counted, and the
 // query falls back to scanning that segment until `trove fsck` rebuilds it.
 //
+// Several segments may be open at once (one per class stream,
+// ingest/class_streams.h): there is one builder per open segment name.
 // Callbacks run on the writer thread. SnapshotOpen() may be called from any
-// thread: it returns an immutable copy of the open segment's index.
+// thread: it returns an immutable copy of the index of the open segment
+// that was fed last.
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "index/index_builder.h"
@@ -46,8 +50,14 @@ class IndexingObserver : public SegmentObserver {
  private:
   Fs& fs_;
   Catalog& catalog_;
-  mutable std::mutex mu_;  // guards builder_ and counters_
-  std::unique_ptr<SegmentIndexBuilder> builder_;
+  SegmentIndexBuilder* Builder(const std::string& name, uint16_t linktype);
+
+  mutable std::mutex mu_;  // guards builders_, last_ and counters_
+  // One per open segment; an abandoned one (failover) is dropped when more
+  // than kMaxOpen are open.
+  static constexpr size_t kMaxOpen = 64;
+  std::vector<std::unique_ptr<SegmentIndexBuilder>> builders_;
+  SegmentIndexBuilder* last_ = nullptr;
   IndexingCounters counters_;
 };
 

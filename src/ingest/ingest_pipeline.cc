@@ -36,8 +36,13 @@ void Backoff(int* spins) {
 
 }  // namespace
 
-IngestPipeline::IngestPipeline(IngestOptions opts, SegmentWriter& writer)
+IngestPipeline::IngestPipeline(IngestOptions opts, ClassStreams& writer)
     : opts_(opts), writer_(writer) {}
+
+void IngestPipeline::RunControl() {
+  control_->Poll(*stage_);
+  if (after_control_) after_control_();
+}
 
 template <class Producer>
 IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& stop,
@@ -65,13 +70,13 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
     if (ring.Peek(&p)) {
       spins = 0;
       Decode(p, &d);
-      if (control_ && control_->pending() && stage_) control_->Poll(*stage_);
+      if (control_ && control_->pending() && stage_) RunControl();
       if (stage_ && !stage_->Process(&p, &d)) {  // not stored (no class, or past the cutoff)
         ring.Pop();
         ++n;
         continue;
       }
-      Status st = writer_.Append(p, d);
+      Status st = writer_.Append(p, d, stage_ ? stage_->last_class() : 0);
       ring.Pop();
       if (!st.ok()) {
         result.fatal = st;
@@ -86,7 +91,7 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
       if (ring.Peek(&p)) continue;  // raced with the last push
       break;
     }
-    if (control_ && control_->pending() && stage_) control_->Poll(*stage_);
+    if (control_ && control_->pending() && stage_) RunControl();
     int64_t now = MonotonicNs();
     if (now - last_tick > 100'000'000) {
       last_tick = now;

@@ -4,7 +4,8 @@
 //   capture thread: source.Read() → cut to snaplen → PacketRing (the
 //                   "talker": moves bytes, nothing else; never touches disk)
 //   writer thread:  ring → Decode() once → [CutoffStage: class, cutoff:
-//                   shorten or drop] → SegmentWriter::Append()
+//                   shorten or drop] → ClassStreams::Append() (the class's
+//                   SegmentWriter)
 //
 // Trace files and live interfaces go through the same path. For files the
 // capture thread waits when the ring is full (files cannot overflow); for
@@ -12,17 +13,18 @@
 // drops are sampled, so every segment reports the drops of its interval.
 //
 // One pipeline runs one link; Run*() are called from the writer thread,
-// which also owns the SegmentWriter.
+// which also owns the ClassStreams.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "capture/live_source.h"
 #include "flow/control_server.h"
 #include "flow/cutoff_stage.h"
-#include "segment/segment_writer.h"
+#include "ingest/class_streams.h"
 #include "util/progress.h"
 #include "util/status.h"
 
@@ -56,13 +58,16 @@ struct IngestResult {
 
 class IngestPipeline {
  public:
-  IngestPipeline(IngestOptions opts, SegmentWriter& writer);
+  IngestPipeline(IngestOptions opts, ClassStreams& writer);
   // Optional (null: every packet is stored as captured). Owned by the
   // caller; used by the writer thread only.
   void SetCutoffStage(CutoffStage* stage) { stage_ = stage; }
   // Optional runtime control of the stage (needs a stage); the writer
   // thread runs its commands between packets.
   void SetControl(ControlServer* control) { control_ = control; }
+  // Optional: called on the writer thread after control commands ran
+  // (e.g. to hand a changed budget to the expiry thread).
+  void SetAfterControl(std::function<void()> f) { after_control_ = std::move(f); }
 
   // Imports the files in order, keeping their timestamps. A file that cannot
   // be read (fully) is reported in its IngestFileResult; the others go on.
@@ -73,12 +78,14 @@ class IngestPipeline {
 
  private:
   struct Shared;
+  void RunControl();
   template <class Producer>
   IngestResult Run(Producer&& produce, const std::atomic<bool>& stop, Progress* progress,
                    uint64_t total_bytes);
 
   IngestOptions opts_;
-  SegmentWriter& writer_;
+  ClassStreams& writer_;
+  std::function<void()> after_control_;
   CutoffStage* stage_ = nullptr;
   ControlServer* control_ = nullptr;
 };

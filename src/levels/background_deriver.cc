@@ -58,6 +58,10 @@ void BackgroundDeriver::Work() {
       rec = std::move(queue_.front());
       queue_.pop_front();
     }
+    // Expired (budget, retention) since it was queued: nothing to derive.
+    if (auto cur = catalog_->GetSegment(std::to_string(rec.id));
+        cur.ok() && cur->state != SegmentState::kStored)
+      continue;
     levels_->OnSegmentPublished(rec);
   }
 }

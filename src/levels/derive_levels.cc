@@ -243,6 +243,7 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
     o.key_epoch = key_epoch;
     o.parent_id = parent.id;
     o.parent_name = parent.name;
+    o.class_name = parent.klass;  // a derived segment stays in its parent's class stream
     ++chunk;
     o.name_suffix = "." + level.name + (chunk > 1 ? "-" + std::to_string(chunk) : "");
     writer = std::make_unique<SegmentWriter>(std::move(o), router_, catalog_);

@@ -55,6 +55,7 @@ void AppendSegmentHeader(ByteBuffer* out, const SegmentHeaderInfo& h) {
   };
   if (!h.key_epoch.empty()) s.comments.push_back("trove.key_epoch=" + h.key_epoch);
   if (!h.parent.empty()) s.comments.push_back("trove.parent=" + h.parent);
+  if (!h.klass.empty()) s.comments.push_back("trove.class=" + h.klass);
   AppendSectionHeader(out, s);
 
   InterfaceInfo i;
@@ -105,6 +106,7 @@ void ParseSegmentSection(const SectionInfo& s, SegmentHeaderInfo* h) {
   h->level = kv.count("level") ? kv["level"] : "raw";
   h->key_epoch = kv["key_epoch"];
   h->parent = kv["parent"];
+  h->klass = kv["class"];
   h->snaplen = static_cast<uint32_t>(ToU64(kv["snaplen"]));
   h->start_ns = static_cast<int64_t>(ToU64(kv["start_ns"]));
   h->trove_version = kv["version"];

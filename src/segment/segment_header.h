@@ -28,6 +28,7 @@ struct SegmentHeaderInfo {
   std::string source;          // "capture" or "import"
   std::string capture_filter;
   std::string level = "raw";   // privacy level
+  std::string klass;           // storage class ("" = a store without classes)
   std::string key_epoch;       // derived levels only
   std::string parent;          // derived levels only: the parent segment's name
   std::string trove_version;

@@ -64,6 +64,7 @@ SegmentRecord MakeSegmentRecord(const SegmentHeaderInfo& h, const SegmentStats& 
   r.location = h.location;
   r.level = h.level.empty() ? "raw" : h.level;
   r.key_epoch = h.key_epoch;
+  r.klass = h.klass;
   r.path = path;
   r.area = area;
   r.state = SegmentState::kStored;

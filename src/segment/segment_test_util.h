@@ -419,6 +419,7 @@ inline void ExpectSameContent(const SegmentRecord& a, const SegmentRecord& b) {
   EXPECT_EQ(a.link, b.link);
   EXPECT_EQ(a.location, b.location);
   EXPECT_EQ(a.level, b.level);
+  EXPECT_EQ(a.klass, b.klass);
   EXPECT_EQ(a.path, b.path);
   EXPECT_EQ(a.area, b.area);
   EXPECT_EQ(a.snaplen, b.snaplen);

@@ -42,6 +42,10 @@ std::string MakeSegmentName(const std::string& link, int64_t first_ts_ns, uint32
   return link + "-" + FormatCompact(first_ts_ns) + "-" + suffix;
 }
 
+std::string StreamName(const SegmentWriterOptions& o) {
+  return o.class_name.empty() ? o.link : o.link + "-" + o.class_name;
+}
+
 struct SegmentWriter::OpenSegment {
   StorageArea area = StorageArea::kPrimary;
   std::string name, partial_path, final_path;
@@ -91,7 +95,7 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
   auto seg = std::make_unique<OpenSegment>();
   seg->area = area;
   ++seq_;
-  seg->name = opts_.name_suffix.empty() ? MakeSegmentName(opts_.link, first.ts_ns, seq_)
+  seg->name = opts_.name_suffix.empty() ? MakeSegmentName(StreamName(opts_), first.ts_ns, seq_)
                                         : opts_.parent_name + opts_.name_suffix;
   seg->final_path = JoinPath(dir, seg->name + kSegmentSuffix);
   seg->partial_path = seg->final_path + kPartialSuffix;
@@ -114,6 +118,7 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
   h.level = opts_.level;
   h.key_epoch = opts_.key_epoch;
   h.parent = opts_.parent_name;
+  h.klass = opts_.class_name;
   seg->unsynced.reserve(opts_.checkpoint_bytes + 70000);
   AppendSegmentHeader(&seg->unsynced, h);
   seg->header_bytes = seg->unsynced.size();

@@ -71,6 +71,10 @@ struct SegmentWriterOptions {
   // Non-empty: segments are named parent_name + name_suffix (e.g.
   // "LINK-...-abc123.scrambled") instead of MakeSegmentName().
   std::string name_suffix;
+  // Storage class of this stream (ingest/class_streams.h): recorded in the
+  // header (trove.class) and the catalogue row, and part of the segment
+  // name (LINK-CLASS-START-XXXXXX). Empty: a store without classes.
+  std::string class_name;
 };
 
 struct WriterCounters {
@@ -139,7 +143,9 @@ class SegmentWriter {
   bool replaying_ = false;
 };
 
-// A unique segment name: LINK-YYYYMMDDTHHMMSS.nnnnnnnnnZ-XXXXXX.
-std::string MakeSegmentName(const std::string& link, int64_t first_ts_ns, uint32_t seq);
+// A unique segment name: STREAM-YYYYMMDDTHHMMSS.nnnnnnnnnZ-XXXXXX, where
+// STREAM is StreamName(): LINK, or LINK-CLASS for a class's stream.
+std::string MakeSegmentName(const std::string& stream, int64_t first_ts_ns, uint32_t seq);
+std::string StreamName(const SegmentWriterOptions& o);
 
 }  // namespace trove

@@ -382,14 +382,7 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
   return c;
 }
 
-// The largest unit that represents ns exactly, so parsing gives it back.
-static std::string DurationString(int64_t ns) {
-  for (auto [div, unit] : {std::pair<int64_t, const char*>{1'000'000'000, "s"},
-                           {1'000'000, "ms"},
-                           {1'000, "us"}})
-    if (ns % div == 0) return "\"" + std::to_string(ns / div) + unit + "\"";
-  return "\"" + std::to_string(ns) + "ns\"";
-}
+static std::string DurationString(int64_t ns) { return "\"" + FormatDurationExact(ns) + "\""; }
 
 std::string SerializeStoreConfig(const StoreConfig& c) {
   std::ostringstream o;

@@ -7,6 +7,7 @@
 #include "index/index_file.h"
 #include "levels/derive_levels.h"
 #include "segment/segment_recovery.h"
+#include "store/expiry.h"
 #include "store/mover.h"
 #include "util/sha256.h"
 
@@ -92,8 +93,7 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
   rep.files = complete.size();
 
   // Files of a link some process is writing are that process's business.
-  auto busy = [&](const OnDisk& f) {
-    const std::string link = LinkOf(store.AreaDir(f.area), f.path);
+  auto busy_link = [&](const std::string& link) {
     if (!locks.count(link) && !busy_links.count(link)) {
       auto l = store.LockLink(link);
       if (l.ok())
@@ -103,6 +103,7 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     }
     return busy_links.count(link) > 0;
   };
+  auto busy = [&](const OnDisk& f) { return busy_link(LinkOf(store.AreaDir(f.area), f.path)); };
 
   // 2. Partials: salvage those of links nobody is writing.
   for (const auto& p : partial) {
@@ -139,6 +140,33 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
     for (const auto& s : *sl)
       rep.stranded.push_back(s.path + " (unreachable; " + std::to_string(s.durable_bytes) +
                              " bytes)");
+
+  // 2b. Expiries a crash interrupted roll forward (before the files are
+  // checked, so their rows are expired, not missing); files left behind by
+  // expired rows are removed.
+  {
+    std::set<std::string> links;
+    for (const auto& l : store.config().links) links.insert(l.name);
+    for (const auto& f : complete) links.insert(LinkOf(store.AreaDir(f.area), f.path));
+    const std::string run_dir = JoinPath(store.dir(), "run");
+    for (const auto& link : links) {
+      const std::string journal = ExpiryJournalPath(run_dir, link);
+      auto js = fs.Stat(journal);
+      const bool has_journal = js.ok() && js->exists;
+      if (has_journal && (opts.dry_run || busy_link(link))) {
+        if (opts.dry_run) rep.problems.push_back("interrupted expiry " + journal + " needs finishing");
+        continue;
+      }
+      if (opts.dry_run || busy_link(link)) continue;
+      ExpiryReport er;
+      Status s = FinishExpiryJournal(fs, cat, run_dir, link, &er);
+      if (!s.ok()) rep.problems.push_back(s.message());
+      if (er.journal_finished) rep.removed.push_back(journal + " (interrupted expiry finished)");
+      for (const auto& p : er.problems) rep.problems.push_back(p);
+      for (const auto& p : SweepExpiredFiles(fs, cat, link))
+        rep.removed.push_back(p + " (file of an expired segment)");
+    }
+  }
 
   // 3. Catalogued segments against their files.
   SegmentQuery all;

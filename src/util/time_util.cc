@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace trove {
 namespace {
@@ -254,6 +255,14 @@ Result<uint64_t> ParseSize(std::string_view s) {
   if (!(bytes < 18446744073709551616.0))  // 2^64
     return Status::InvalidArgument("cannot parse size '" + std::string(s) + "': too large");
   return static_cast<uint64_t>(bytes);
+}
+
+std::string FormatDurationExact(int64_t ns) {
+  for (auto [div, unit] : {std::pair<int64_t, const char*>{1'000'000'000, "s"},
+                           {1'000'000, "ms"},
+                           {1'000, "us"}})
+    if (ns % div == 0) return std::to_string(ns / div) + unit;
+  return std::to_string(ns) + "ns";
 }
 
 }  // namespace trove

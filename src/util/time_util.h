@@ -28,6 +28,9 @@ std::string FormatRfc3339(int64_t ns);
 std::string FormatCompact(int64_t ns);
 // Human sizes: "1.5 GB" (decimal units).
 std::string FormatBytes(double bytes);
+// The largest unit that represents ns exactly ("30s", "1500ms", "7ns"), so
+// ParseDuration gives it back.
+std::string FormatDurationExact(int64_t ns);
 // Parses "512M", "1G", "1000000", "64KiB", "1Mi" -> bytes (K/M/G/T[B] decimal,
 // Ki/Mi/Gi/Ti[B] binary).
 Result<uint64_t> ParseSize(std::string_view text);

@@ -1,0 +1,82 @@
+#include "ingest/class_streams.h"
+
+#include <algorithm>
+
+namespace trove {
+
+ClassStreams::ClassStreams(SegmentWriterOptions base, std::vector<std::string> class_names,
+                           StorageRouter& router, Catalog& catalog)
+    : base_(std::move(base)),
+      class_names_(std::move(class_names)),
+      router_(router),
+      catalog_(catalog),
+      writers_(std::max<size_t>(class_names_.size(), 1)) {}
+
+void ClassStreams::AddObserver(SegmentObserver* o) {
+  observers_.push_back(o);
+  for (auto& w : writers_)
+    if (w) w->AddObserver(o);
+}
+
+SegmentWriter& ClassStreams::Open(size_t k) {
+  SegmentWriterOptions o = base_;
+  o.class_name = class_names_.empty() ? "" : class_names_[k];
+  writers_[k] = std::make_unique<SegmentWriter>(std::move(o), router_, catalog_);
+  SegmentWriter& w = *writers_[k];
+  for (auto* obs : observers_) w.AddObserver(obs);
+  if (!sampler_given_ && drop_sampler_) {
+    w.SetDropSampler(drop_sampler_);
+    sampler_given_ = true;
+  }
+  return w;
+}
+
+Status ClassStreams::Append(const PacketRef& p, const DecodedPacket& d, uint8_t klass) {
+  const size_t k = class_names_.empty() ? 0 : klass;
+  if (k >= writers_.size())
+    return Status::Internal("packet of class index " + std::to_string(klass) + " but the link has " +
+                            std::to_string(class_names_.size()) + " classes");
+  SegmentWriter* w = writers_[k].get();
+  if (w == nullptr) w = &Open(k);
+  return w->Append(p, d);
+}
+
+void ClassStreams::Tick(int64_t now) {
+  for (auto& w : writers_)
+    if (w) w->Tick(now);
+}
+
+Status ClassStreams::Close() {
+  Status first;
+  for (auto& w : writers_) {
+    if (!w) continue;
+    Status s = w->Close();
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+WriterCounters ClassStreams::counters() const {
+  WriterCounters sum;
+  for (const auto& w : writers_) {
+    if (!w) continue;
+    const WriterCounters& c = w->counters();
+    sum.packets_stored += c.packets_stored;
+    sum.bytes_stored += c.bytes_stored;
+    sum.segments_published += c.segments_published;
+    sum.store_drops += c.store_drops;
+    sum.failovers += c.failovers;
+    sum.catalog_errors += c.catalog_errors;
+  }
+  return sum;
+}
+
+std::vector<int64_t> ClassStreams::published_ids() const {
+  std::vector<int64_t> ids;
+  for (const auto& w : writers_)
+    if (w) ids.insert(ids.end(), w->published_ids().begin(), w->published_ids().end());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace trove

@@ -1,0 +1,91 @@
+#include "ingest/expiry_worker.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+namespace trove {
+
+Result<std::unique_ptr<ExpiryWorker>> ExpiryWorker::Start(Store& store, std::string link,
+                                                          std::vector<ClassPolicy> policies) {
+  std::unique_ptr<ExpiryWorker> w(new ExpiryWorker());
+  auto cat = OpenCatalog(store.config().storage.catalog, store.dir(), /*create=*/false);
+  if (!cat.ok()) return cat.status();
+  w->catalog_ = std::move(cat).value();
+  w->fs_ = &store.fs();
+  w->run_dir_ = JoinPath(store.dir(), "run");
+  w->link_ = std::move(link);
+  w->policies_ = std::move(policies);
+  w->pending_ = true;  // a first pass: the configuration may have shrunk a budget
+  w->worker_ = std::thread([p = w.get()] { p->Work(); });
+  return w;
+}
+
+ExpiryWorker::~ExpiryWorker() { Finish(); }
+
+void ExpiryWorker::Kick() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void ExpiryWorker::OnSegmentPublished(const SegmentRecord& rec) {
+  if (rec.level == "raw") Kick();
+}
+
+void ExpiryWorker::SetPolicies(std::vector<ClassPolicy> policies) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    policies_ = std::move(policies);
+  }
+  Kick();
+}
+
+void ExpiryWorker::Finish() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!done_) pending_ = true;  // a last pass over what was published meanwhile
+    done_ = true;
+  }
+  cv_.notify_one();
+  if (worker_.joinable()) worker_.join();
+}
+
+ExpiryCounters ExpiryWorker::counters() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return counters_;
+}
+
+void ExpiryWorker::Work() {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  for (;;) {
+    std::vector<ClassPolicy> policies;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return done_ || pending_; });
+      if (!pending_) return;  // done_ and nothing left
+      pending_ = false;
+      policies = policies_;
+    }
+    auto r = EnforceExpiry(*fs_, *catalog_, run_dir_, link_, policies);
+    std::lock_guard<std::mutex> l(mu_);
+    ++counters_.passes;
+    if (!r.ok()) {
+      ++counters_.errors;
+      LogWarning("expiring segments of link " + link_ + ": " + r.status().message() +
+                 " (`trove gc` retries)");
+      continue;
+    }
+    counters_.segments_expired += r->expired.size();
+    counters_.bytes_freed += r->bytes_freed;
+    for (const auto& p : r->problems) {
+      ++counters_.errors;
+      LogWarning("expiring segments of link " + link_ + ": " + p);
+    }
+  }
+}
+
+}  // namespace trove
