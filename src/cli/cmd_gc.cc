@@ -13,8 +13,12 @@ namespace trove::cli {
 namespace {
 
 nlohmann::json UsageJson(const ClassUsage& u) {
-  return {{"link", u.link},         {"class", u.klass},       {"segments", u.segments},
-          {"bytes", u.bytes},       {"oldest_ns", u.oldest_ns}, {"newest_ns", u.newest_ns},
+  return {{"link", u.link},
+          {"class", u.klass},
+          {"segments", u.segments},
+          {"bytes", u.bytes},
+          {"oldest_ns", u.oldest_ns},
+          {"newest_ns", u.newest_ns},
           {"retained_ns", u.newest_ns - u.oldest_ns}};
 }
 
@@ -71,8 +75,12 @@ void RegisterGc(CLI::App& app, GlobalOptions& g) {
       if (!usage.ok()) throw ExitError{1, usage.status().message()};
       nlohmann::json ex = nlohmann::json::array();
       for (const auto& e : rep->expired)
-        ex.push_back({{"id", e.id}, {"name", e.name}, {"class", e.klass}, {"level", e.level},
-                      {"reason", e.reason}, {"bytes", e.bytes}});
+        ex.push_back({{"id", e.id},
+                      {"name", e.name},
+                      {"class", e.klass},
+                      {"level", e.level},
+                      {"reason", e.reason},
+                      {"bytes", e.bytes}});
       nlohmann::json uj = nlohmann::json::array();
       for (const auto& u : *usage) uj.push_back(UsageJson(u));
       lj["busy"] = false;
@@ -93,7 +101,8 @@ void RegisterGc(CLI::App& app, GlobalOptions& g) {
           std::printf("%s %s (class %s, %s, %s, %s)\n", o->dry_run ? "would expire" : "expired",
                       e.name.c_str(), e.klass.c_str(), e.level.c_str(), e.reason.c_str(),
                       FormatBytes(static_cast<double>(e.bytes)).c_str());
-        for (const auto& p : swept) std::printf("removed %s (file of an expired segment)\n", p.c_str());
+        for (const auto& p : swept)
+          std::printf("removed %s (file of an expired segment)\n", p.c_str());
         for (const auto& u : *usage)
           std::printf("link %s class %s: %llu segments, %s, %s .. %s\n", l.name.c_str(),
                       u.klass.empty() ? "-" : u.klass.c_str(),

@@ -34,13 +34,13 @@ void RegisterLs(CLI::App& app, GlobalOptions& g) {
     std::printf("%6s  %-48s %-12s %-30s %10s %12s %10s  %s\n", "ID", "NAME", "CLASS", "START",
                 "SECONDS", "PACKETS", "BYTES", "WHERE");
     for (const auto& r : *list) {
-      std::printf("%6lld  %-48s %-12s %-30s %10.3f %12llu %10s  %s%s\n", static_cast<long long>(r.id),
-                  r.name.c_str(), r.klass.empty() ? "-" : r.klass.c_str(),
-                  FormatRfc3339(r.stats.first_ts_ns).c_str(),
-                  static_cast<double>(r.duration_ns()) / 1e9,
-                  static_cast<unsigned long long>(r.stats.packets),
-                  FormatBytes(static_cast<double>(r.stats.cap_bytes)).c_str(), ToString(r.area),
-                  r.state == SegmentState::kStored ? "" : (std::string(" ") + ToString(r.state)).c_str());
+      std::printf(
+          "%6lld  %-48s %-12s %-30s %10.3f %12llu %10s  %s%s\n", static_cast<long long>(r.id),
+          r.name.c_str(), r.klass.empty() ? "-" : r.klass.c_str(),
+          FormatRfc3339(r.stats.first_ts_ns).c_str(), static_cast<double>(r.duration_ns()) / 1e9,
+          static_cast<unsigned long long>(r.stats.packets),
+          FormatBytes(static_cast<double>(r.stats.cap_bytes)).c_str(), ToString(r.area),
+          r.state == SegmentState::kStored ? "" : (std::string(" ") + ToString(r.state)).c_str());
     }
   });
 }

@@ -89,8 +89,8 @@ void StartWriter(IngestSession& s, const std::string& source, const std::string&
   std::vector<std::string> class_names;
   if (s.stage)
     for (const auto& c : s.stage->classes()) class_names.push_back(c.name);
-  s.writer = std::make_unique<ClassStreams>(w, std::move(class_names), *s.router,
-                                            s.store->catalog());
+  s.writer =
+      std::make_unique<ClassStreams>(w, std::move(class_names), *s.router, s.store->catalog());
   s.indexer = std::make_unique<IndexingObserver>(s.store->fs(), s.store->catalog());
   s.writer->AddObserver(s.indexer.get());
   if (s.class_stats) s.writer->AddObserver(s.class_stats.get());

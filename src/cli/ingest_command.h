@@ -9,9 +9,9 @@
 #include <string>
 
 #include "cli/command.h"
-#include "index/indexing_observer.h"
 #include "flow/class_stats_recorder.h"
 #include "flow/cutoff_stage.h"
+#include "index/indexing_observer.h"
 #include "ingest/expiry_worker.h"
 #include "ingest/ingest_pipeline.h"
 #include "levels/background_deriver.h"
@@ -53,8 +53,8 @@ struct IngestSession {
 void AttachStage(IngestSession& s, IngestPipeline& pipe);
 
 // Opens the store, resolves the link and this run's overrides, locks the
-// link, recovers its partials, finishes an interrupted expiry, and sets up the cutoff stage and control
-// socket. Throws ExitError on failure.
+// link, recovers its partials, finishes an interrupted expiry, and sets up the cutoff stage and
+// control socket. Throws ExitError on failure.
 IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o);
 // Creates the session's writer for packets from `interface` (or "import")
 // captured with `capture_filter`, with every observer attached (index,

@@ -49,7 +49,8 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
   for (std::string x; in >> x;) w.push_back(x);
   ControlCommand c;
   auto usage = [](const std::string& m) { return Status::InvalidArgument(m); };
-  if (w.empty()) return usage("empty command (suspend, resume, class, cutoff, budget, retention, show)");
+  if (w.empty())
+    return usage("empty command (suspend, resume, class, cutoff, budget, retention, show)");
   if (w[0] == "suspend" || w[0] == "resume") {
     if (w.size() != 6) return usage(w[0] + " PROTO ADDR PORT ADDR PORT");
     c.kind = w[0] == "suspend" ? ControlCommand::Kind::kSuspend : ControlCommand::Kind::kResume;
@@ -99,7 +100,8 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
   }
   if (w[0] == "budget" || w[0] == "retention") {
     const bool budget = w[0] == "budget";
-    if (w.size() != 3) return usage(budget ? "budget CLASS BYTES|none" : "retention CLASS DURATION|none");
+    if (w.size() != 3)
+      return usage(budget ? "budget CLASS BYTES|none" : "retention CLASS DURATION|none");
     c.kind = budget ? ControlCommand::Kind::kSetBudget : ControlCommand::Kind::kSetRetention;
     c.class_name = w[1];
     if (w[2] != "none") {

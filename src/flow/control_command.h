@@ -30,7 +30,15 @@
 namespace trove {
 
 struct ControlCommand {
-  enum class Kind { kSuspend, kResume, kDynamicClass, kSetCutoff, kShow, kSetBudget, kSetRetention };
+  enum class Kind {
+    kSuspend,
+    kResume,
+    kDynamicClass,
+    kSetCutoff,
+    kShow,
+    kSetBudget,
+    kSetRetention
+  };
   Kind kind = Kind::kShow;
   FlowKey key;            // suspend/resume
   uint8_t addr[16] = {};  // class: v4-mapped for IPv4

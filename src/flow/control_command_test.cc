@@ -35,9 +35,9 @@ TEST(FlowControl, SyntaxErrors) {
        {"", "frobnicate", "suspend tcp 10.0.0.1 1 10.0.0.2", "suspend icmp 1 1 1 1",
         "suspend tcp 10.0.0.1 70000 10.0.0.2 80", "suspend tcp 10.0.0.1 1 2001:db8::1 80",
         "class nothere x 10", "class 10.0.0.1 alarm 0", "class 10.0.0.1 alarm soon",
-        "cutoff default lots", "cutoff default", "show more", "budget default",
-        "budget default 0", "budget default lots", "retention default soon",
-        "retention default 0s", "retention default 1h extra"})
+        "cutoff default lots", "cutoff default", "show more", "budget default", "budget default 0",
+        "budget default lots", "retention default soon", "retention default 0s",
+        "retention default 1h extra"})
     EXPECT_FALSE(ParseControlCommand(bad).ok()) << bad;
   auto c = ParseControlCommand("suspend tcp 10.0.0.2 80 10.0.0.1 40000");
   ASSERT_TRUE(c.ok());

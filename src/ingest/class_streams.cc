@@ -34,8 +34,9 @@ SegmentWriter& ClassStreams::Open(size_t k) {
 Status ClassStreams::Append(const PacketRef& p, const DecodedPacket& d, uint8_t klass) {
   const size_t k = class_names_.empty() ? 0 : klass;
   if (k >= writers_.size())
-    return Status::Internal("packet of class index " + std::to_string(klass) + " but the link has " +
-                            std::to_string(class_names_.size()) + " classes");
+    return Status::Internal("packet of class index " + std::to_string(klass) +
+                            " but the link has " + std::to_string(class_names_.size()) +
+                            " classes");
   SegmentWriter* w = writers_[k].get();
   if (w == nullptr) w = &Open(k);
   return w->Append(p, d);

@@ -48,7 +48,9 @@ class ClassStreams {
   // Ids of every stream's published segments, ascending.
   std::vector<int64_t> published_ids() const;
   // The writer of class `k`, or nullptr before its first packet.
-  const SegmentWriter* stream(size_t k) const { return k < writers_.size() ? writers_[k].get() : nullptr; }
+  const SegmentWriter* stream(size_t k) const {
+    return k < writers_.size() ? writers_[k].get() : nullptr;
+  }
   size_t size() const { return writers_.size(); }
 
  private:

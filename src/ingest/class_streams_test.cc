@@ -34,8 +34,8 @@ std::vector<std::pair<TestPacket, uint8_t>> Mixed(size_t n) {
 }
 
 int64_t TcpdumpCount(const std::string& path, const std::string& filter) {
-  return std::stoll(Shell("tcpdump -r " + Quote(path) + " -nn " + Quote(filter) +
-                          " 2>/dev/null | wc -l"));
+  return std::stoll(
+      Shell("tcpdump -r " + Quote(path) + " -nn " + Quote(filter) + " 2>/dev/null | wc -l"));
 }
 
 TEST(ClassStreams, RoutesEachClassToItsOwnSegments) {

@@ -162,7 +162,8 @@ Result<std::vector<ClassUsage>> ClassUsages(Fs& fs, Catalog& cat, const std::str
     ++u.segments;
     for (const auto* r : fam.members) u.bytes += RowBytes(fs, *r);
     if (r0->stats.packets > 0) {
-      if (u.oldest_ns == 0 || r0->stats.first_ts_ns < u.oldest_ns) u.oldest_ns = r0->stats.first_ts_ns;
+      if (u.oldest_ns == 0 || r0->stats.first_ts_ns < u.oldest_ns)
+        u.oldest_ns = r0->stats.first_ts_ns;
       u.newest_ns = std::max(u.newest_ns, r0->stats.last_ts_ns);
     }
   }

@@ -93,8 +93,8 @@ TEST_F(ExpiryFixture, BudgetCountsIndexesAndDerivedSegments) {
   EXPECT_EQ((*u)[0].newest_ns, a[1].stats.last_ts_ns);
 
   // A budget the newest segment and its index fit in: the oldest goes with its child.
-  auto rep = EnforceExpiry(DefaultFs(), *h.catalog, run_dir, "uplink",
-                           {{"a", a[1].file_bytes + 1000, 0}});
+  auto rep =
+      EnforceExpiry(DefaultFs(), *h.catalog, run_dir, "uplink", {{"a", a[1].file_bytes + 1000, 0}});
   ASSERT_TRUE(rep.ok());
   EXPECT_EQ(rep->expired.size(), 2u);
   EXPECT_EQ(State(a[0].id), SegmentState::kExpired);

@@ -154,7 +154,8 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
       auto js = fs.Stat(journal);
       const bool has_journal = js.ok() && js->exists;
       if (has_journal && (opts.dry_run || busy_link(link))) {
-        if (opts.dry_run) rep.problems.push_back("interrupted expiry " + journal + " needs finishing");
+        if (opts.dry_run)
+          rep.problems.push_back("interrupted expiry " + journal + " needs finishing");
         continue;
       }
       if (opts.dry_run || busy_link(link)) continue;

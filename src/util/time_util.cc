@@ -258,9 +258,8 @@ Result<uint64_t> ParseSize(std::string_view s) {
 }
 
 std::string FormatDurationExact(int64_t ns) {
-  for (auto [div, unit] : {std::pair<int64_t, const char*>{1'000'000'000, "s"},
-                           {1'000'000, "ms"},
-                           {1'000, "us"}})
+  for (auto [div, unit] :
+       {std::pair<int64_t, const char*>{1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}})
     if (ns % div == 0) return std::to_string(ns / div) + unit;
   return std::to_string(ns) + "ns";
 }
