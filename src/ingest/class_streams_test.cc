@@ -4,6 +4,8 @@
 // one stream.
 #include "ingest/class_streams.h"
 
+#include <cctype>
+
 #include "packet/decoder.h"
 #include "segment/segment_scan.h"
 #include "segment/segment_test_util.h"

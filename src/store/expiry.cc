@@ -192,7 +192,14 @@ Result<ExpiryReport> EnforceExpiry(Fs& fs, Catalog& cat, const std::string& run_
     rep.expired.push_back({r.id, r.name, r.klass, r.level, reason, bytes});
     rep.bytes_freed += bytes;
   };
-  for (const auto* r : lr.orphans) expire(*r, "parent expired", RowBytes(fs, *r));
+  // Only a parent that is catalogued as expired makes an orphan expire (a
+  // derived row whose parent is unknown is left alone).
+  for (const auto* r : lr.orphans) {
+    if (r->parent_id == 0) continue;
+    auto parent = cat.GetSegment(std::to_string(r->parent_id));
+    if (parent.ok() && parent->state == SegmentState::kExpired)
+      expire(*r, "parent expired", RowBytes(fs, *r));
+  }
 
   for (const ClassPolicy& pol : policies) {
     if (pol.budget == 0 && pol.retention_ns == 0) continue;

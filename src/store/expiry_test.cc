@@ -61,8 +61,11 @@ TEST_F(ExpiryFixture, BudgetExpiresOldestFirstWithinTheClass) {
   for (const auto& r : b) EXPECT_EQ(State(r.id), SegmentState::kStored);
   auto u = ClassUsages(DefaultFs(), *h.catalog, "uplink");
   ASSERT_TRUE(u.ok());
-  for (const auto& c : *u)
-    if (c.klass == "a") EXPECT_LE(c.bytes, budget);
+  for (const auto& c : *u) {
+    if (c.klass == "a") {
+      EXPECT_LE(c.bytes, budget);
+    }
+  }
   EXPECT_FALSE(Exists(ExpiryJournalPath(run_dir, "uplink")));
   // Idempotent: nothing more to do.
   auto again = EnforceExpiry(DefaultFs(), *h.catalog, run_dir, "uplink", {{"a", budget, 0}});

@@ -113,8 +113,8 @@ def streams():
 
         # The union equals the single-stream results.
         udp_in, rest_in = tmp / "udp.pcap", tmp / "rest.pcap"
-        it.run(["tcpdump", "-r", src, "-w", udp_in, "udp"])
-        it.run(["tcpdump", "-r", src, "-w", rest_in, "not udp"])
+        it.run(["tcpdump", "--nano", "-r", src, "-w", udp_in, "udp"])
+        it.run(["tcpdump", "--nano", "-r", src, "-w", rest_in, "not udp"])
         ref = it.new_store(tmp, name="ref", cutoff="20480")
         ref.run("import", "--snaplen", "0", rest_in)
         want = multiset([udp_in] + [s["path"] for s in ref.ls()])
