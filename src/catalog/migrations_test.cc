@@ -313,8 +313,8 @@ TEST(Migrations, OpenUpgradesV4AddingTheClassColumn) {
   opened.value().reset();
   if (CliAvailable()) {
     EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "5");
-    EXPECT_EQ(Cli(path, "SELECT name || '=' || class FROM segments ORDER BY id;"),
-              "v4-1=\nv4-1.scrambled=\nuplink-dns-1=dns");
+    EXPECT_EQ(Cli(path, "SELECT name, class FROM segments ORDER BY id;"),
+              "v4-1|\nv4-1.scrambled|\nuplink-dns-1|dns");
   }
 }
 
@@ -359,7 +359,7 @@ TEST(Migrations, RefusesNewerSchema) {
     EXPECT_EQ(c.status().code(), Status::Code::kFailedPrecondition);
     EXPECT_EQ(c.status().message(), "catalogue " + path +
                                         " has schema version 99, newer than this trove supports "
-                                        "(4); use a newer trove");
+                                        "(5); use a newer trove");
   }
   db = RawOpen(path);
   EXPECT_EQ(Version(db), 99);  // untouched
