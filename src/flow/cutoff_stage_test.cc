@@ -230,5 +230,24 @@ TEST(FlowCutoff, FragmentsCountAgainstTheirConnection) {
   EXPECT_EQ(s.counters()[0].connections, 2u);
 }
 
+// The writer routes each stored packet by last_class(): the class of the
+// packet's connection, decided by its first packet, also for later packets
+// that match another class's filter.
+TEST(FlowCutoff, LastClassIsTheConnectionsClass) {
+  CutoffStage s({Class("default", "", 0, -1), Class("dns", "udp port 53", 10, -1)}, {});
+  auto run = [&](Pkt p) {
+    EXPECT_TRUE(s.Process(&p.ref, &p.d));
+    return s.last_class();
+  };
+  EXPECT_EQ(run(Udp(kA, 4000, kB, 53, 30, 1)), 1);
+  EXPECT_EQ(run(Tcp(kA, 4001, kB, 80, synth::kTcpSyn, 0, 2)), 0);
+  EXPECT_EQ(run(Udp(kB, 53, kA, 4000, 90, 3)), 1);  // the reply: same connection
+  // A packet of no class is not stored and has no class.
+  CutoffStage only_dns({Class("dns", "udp port 53", 0, -1)}, {});
+  Pkt web = Tcp(kA, 4001, kB, 80, synth::kTcpSyn, 0, 4);
+  EXPECT_FALSE(only_dns.Process(&web.ref, &web.d));
+  EXPECT_EQ(only_dns.last_class(), kNoClass);
+}
+
 }  // namespace
 }  // namespace trove
