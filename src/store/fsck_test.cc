@@ -15,6 +15,7 @@
 
 #include "segment/segment_test_util.h"
 #include "anon/key_file.h"
+#include "store/expiry.h"
 #include "store/mover.h"
 
 namespace trove {
@@ -189,6 +190,36 @@ TEST_F(FsckTest, DeletedFileIsMissingAndComesBack) {
   EXPECT_TRUE(back.consistent());
   EXPECT_EQ(back.checked, 2u);
   EXPECT_EQ(StateOf(recs[0].name), "stored|primary");
+}
+
+// An expiry interrupted after its journal (kill -9): fsck rolls it forward
+// (rows expired, files gone, journal removed), never reports the expired
+// rows missing, and removes a file an expired row left behind.
+TEST_F(FsckTest, InterruptedExpiryIsFinishedAndExpiredRowsAreNotMissing) {
+  auto recs = Write(3, 10, kBaseTs);
+  ASSERT_EQ(recs.size(), 3u);
+  const std::string run_dir = dir_ / "run";
+  std::filesystem::create_directories(run_dir);
+  const std::string journal = ExpiryJournalPath(run_dir, "default");
+  const std::string text =
+      "trove expiry journal v1\n" + std::to_string(recs[0].id) + "\t" + recs[0].path + "\n";
+  WriteAll(journal, Bytes(text.begin(), text.end()));
+  // An older expiry whose file came back (e.g. the mover copied it).
+  ASSERT_TRUE(cat().UpdateState(recs[1].id, SegmentState::kExpired).ok());
+
+  FsckReport r = Fsck();
+  EXPECT_TRUE(r.consistent()) << (r.problems.empty() ? "" : r.problems[0]);
+  EXPECT_TRUE(r.missing.empty());
+  EXPECT_TRUE(Contains(r.removed, "interrupted expiry finished"));
+  EXPECT_TRUE(Contains(r.removed, recs[1].path));
+  EXPECT_FALSE(Exists(journal));
+  EXPECT_FALSE(Exists(recs[0].path));
+  EXPECT_FALSE(Exists(recs[1].path));
+  EXPECT_EQ(StateOf(recs[0].name), "expired|primary");
+  EXPECT_EQ(StateOf(recs[1].name), "expired|primary");
+  EXPECT_EQ(StateOf(recs[2].name), "stored|primary");
+  EXPECT_EQ(r.checked, 1u);
+  EXPECT_TRUE(Fsck().consistent());
 }
 
 TEST_F(FsckTest, FlippedByteIsCorrupt) {
