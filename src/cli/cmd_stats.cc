@@ -49,7 +49,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
     size_t nb = 0;
     if (!list->empty()) {
       nb = static_cast<size_t>((t1 - t0) / width + 1);
-      if (nb > 100000) throw ExitError{2, "--interval too small for the time range (over 100000 buckets)"};
+      if (nb > 100000)
+        throw ExitError{2, "--interval too small for the time range (over 100000 buckets)"};
       pk.assign(nb, 0);
       by.assign(nb, 0);
       // Spread each segment's packets and bytes evenly over its time range.
@@ -123,7 +124,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
     } else {
       const auto& t = *tot;
       std::printf("segments   %llu\npackets    %llu\ncaptured   %s\non wire    %s\nfiles      %s\n",
-                  static_cast<unsigned long long>(t.segments), static_cast<unsigned long long>(t.packets),
+                  static_cast<unsigned long long>(t.segments),
+                  static_cast<unsigned long long>(t.packets),
                   FormatBytes(static_cast<double>(t.cap_bytes)).c_str(),
                   FormatBytes(static_cast<double>(t.wire_bytes)).c_str(),
                   FormatBytes(static_cast<double>(t.file_bytes)).c_str());
@@ -173,8 +175,9 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
         std::printf("span       %s .. %s\n\n%-30s %14s %14s\n", FormatRfc3339(t0).c_str(),
                     FormatRfc3339(t1).c_str(), "INTERVAL START", "PACKETS/S", "BITS/S");
         for (size_t i = 0; i < nb; ++i)
-          std::printf("%-30s %14.1f %14s\n", FormatRfc3339(t0 + static_cast<int64_t>(i) * width).c_str(),
-                      pk[i] / ws, FormatBytes(8 * by[i] / ws).c_str());
+          std::printf("%-30s %14.1f %14s\n",
+                      FormatRfc3339(t0 + static_cast<int64_t>(i) * width).c_str(), pk[i] / ws,
+                      FormatBytes(8 * by[i] / ws).c_str());
       }
     }
     if (!o->svg.empty()) {
@@ -185,7 +188,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
         b.points.push_back({x, 8 * by[i] / ws / 1e6});
       }
       PlotOptions po;
-      po.title = "trove: traffic stored over time (" + FormatBytes(static_cast<double>(tot->wire_bytes)) + ")";
+      po.title = "trove: traffic stored over time (" +
+                 FormatBytes(static_cast<double>(tot->wire_bytes)) + ")";
       po.x_label = "time (UTC)";
       po.y_label = "rate";
       po.x_is_epoch_seconds = true;

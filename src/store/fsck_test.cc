@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <map>
 
-#include "segment/segment_test_util.h"
 #include "anon/key_file.h"
+#include "segment/segment_test_util.h"
 #include "store/expiry.h"
 #include "store/mover.h"
 
