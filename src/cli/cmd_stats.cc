@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cli/output.h"
+#include "cli/stats_live.h"
 #include "cli/store_access.h"
 #include "flow/class_stats_recorder.h"
 #include "util/fs.h"
@@ -16,14 +17,38 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     RangeOptions range;
     std::string interval, svg;
-    bool json = false;
+    bool json = false, live = false;
+    uint64_t count = 0;
   };
   auto o = std::make_shared<Opts>();
   AddRangeOptions(cmd, &o->range);
   cmd->add_option("--interval", o->interval, "Bucket width for rates (e.g. 60, 5m; default: auto)");
   cmd->add_option("--svg", o->svg, "Also write the rate-over-time plot to this SVG file");
-  cmd->add_flag("--json", o->json, "JSON on stdout");
+  cmd->add_flag("--json", o->json,
+                "JSON on stdout (with --live: one object per line and interval)");
+  cmd->add_flag("--live", o->live,
+                "Follow the running imports/captures (--link: one of them) every --interval "
+                "(default 1s): rates per class, drops, connections, retention");
+  cmd->add_option("--count", o->count,
+                  "With --live: stop after this many samples (default: until ^C)");
   cmd->callback([&g, o] {
+    if (o->live) {
+      if (!o->range.since.empty() || !o->range.until.empty() || !o->svg.empty())
+        throw ExitError{
+            2, "--live shows the running ingests: --since, --until and --svg do not apply"};
+      LiveStatsOptions lo;
+      if (!o->range.link.empty()) lo.links.push_back(o->range.link);
+      if (!o->interval.empty()) {
+        auto d = ParseDuration(o->interval);
+        if (!d.ok() || *d < 100'000'000)
+          throw ExitError{2, "--interval: expected a duration of at least 100ms"};
+        lo.interval_ns = *d;
+      }
+      lo.count = o->count;
+      lo.json = o->json;
+      RunLiveStats(g, lo);
+      return;
+    }
     auto store = OpenStoreOrThrow(g);
     SegmentQuery q = MakeQuery(o->range);
     q.state = SegmentState::kStored;
@@ -48,7 +73,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
     size_t nb = 0;
     if (!list->empty()) {
       nb = static_cast<size_t>((t1 - t0) / width + 1);
-      if (nb > 100000) throw ExitError{2, "--interval too small for the time range (over 100000 buckets)"};
+      if (nb > 100000)
+        throw ExitError{2, "--interval too small for the time range (over 100000 buckets)"};
       pk.assign(nb, 0);
       by.assign(nb, 0);
       // Spread each segment's packets and bytes evenly over its time range.
@@ -91,7 +117,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
                  {"bytes", t.cap_bytes},
                  {"wire_bytes", t.wire_bytes},
                  {"file_bytes", t.file_bytes},
-                 {"drops", {{"kernel", t.kernel_drops}, {"ring", t.ring_drops}, {"store", t.store_drops}}},
+                 {"drops",
+                  {{"kernel", t.kernel_drops}, {"ring", t.ring_drops}, {"store", t.store_drops}}},
                  {"start_ns", list->empty() ? 0 : t0},
                  {"end_ns", list->empty() ? 0 : t1},
                  {"interval_ns", width},
@@ -100,7 +127,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
     } else {
       const auto& t = *tot;
       std::printf("segments   %llu\npackets    %llu\ncaptured   %s\non wire    %s\nfiles      %s\n",
-                  static_cast<unsigned long long>(t.segments), static_cast<unsigned long long>(t.packets),
+                  static_cast<unsigned long long>(t.segments),
+                  static_cast<unsigned long long>(t.packets),
                   FormatBytes(static_cast<double>(t.cap_bytes)).c_str(),
                   FormatBytes(static_cast<double>(t.wire_bytes)).c_str(),
                   FormatBytes(static_cast<double>(t.file_bytes)).c_str());
@@ -134,8 +162,9 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
         std::printf("span       %s .. %s\n\n%-30s %14s %14s\n", FormatRfc3339(t0).c_str(),
                     FormatRfc3339(t1).c_str(), "INTERVAL START", "PACKETS/S", "BITS/S");
         for (size_t i = 0; i < nb; ++i)
-          std::printf("%-30s %14.1f %14s\n", FormatRfc3339(t0 + static_cast<int64_t>(i) * width).c_str(),
-                      pk[i] / ws, FormatBytes(8 * by[i] / ws).c_str());
+          std::printf("%-30s %14.1f %14s\n",
+                      FormatRfc3339(t0 + static_cast<int64_t>(i) * width).c_str(), pk[i] / ws,
+                      FormatBytes(8 * by[i] / ws).c_str());
       }
     }
     if (!o->svg.empty()) {
@@ -146,7 +175,8 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
         b.points.push_back({x, 8 * by[i] / ws / 1e6});
       }
       PlotOptions po;
-      po.title = "trove: traffic stored over time (" + FormatBytes(static_cast<double>(tot->wire_bytes)) + ")";
+      po.title = "trove: traffic stored over time (" +
+                 FormatBytes(static_cast<double>(tot->wire_bytes)) + ")";
       po.x_label = "time (UTC)";
       po.y_label = "rate";
       po.x_is_epoch_seconds = true;

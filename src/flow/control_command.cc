@@ -49,7 +49,7 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
   for (std::string x; in >> x;) w.push_back(x);
   ControlCommand c;
   auto usage = [](const std::string& m) { return Status::InvalidArgument(m); };
-  if (w.empty()) return usage("empty command (suspend, resume, class, cutoff, show)");
+  if (w.empty()) return usage("empty command (suspend, resume, class, cutoff, show, stats)");
   if (w[0] == "suspend" || w[0] == "resume") {
     if (w.size() != 6) return usage(w[0] + " PROTO ADDR PORT ADDR PORT");
     c.kind = w[0] == "suspend" ? ControlCommand::Kind::kSuspend : ControlCommand::Kind::kResume;
@@ -98,10 +98,18 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
     return c;
   }
   if (w[0] == "show" && w.size() == 1) return c;
-  return usage("unknown command '" + w[0] + "' (suspend, resume, class, cutoff, show)");
+  if (w[0] == "stats" && w.size() == 1) {
+    c.kind = ControlCommand::Kind::kStats;
+    return c;
+  }
+  return usage("unknown command '" + w[0] + "' (suspend, resume, class, cutoff, show, stats)");
 }
 
-Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand& c) {
+Result<std::string> ApplyControlCommand(CutoffStage* st, const ControlCommand& c,
+                                        const IngestCounters& counters) {
+  if (c.kind == ControlCommand::Kind::kStats) return LiveStatsJson(st, counters).dump();
+  if (!st) return Status::FailedPrecondition("this link has no storage classes (docs/CONFIG.md)");
+  CutoffStage& stage = *st;
   switch (c.kind) {
     case ControlCommand::Kind::kSuspend:
     case ControlCommand::Kind::kResume: {
@@ -136,6 +144,8 @@ Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand
       if (!out.empty()) out.pop_back();
       return out;
     }
+    case ControlCommand::Kind::kStats:
+      break;  // answered above
   }
   return Status::Internal("unknown control command");
 }

@@ -11,22 +11,26 @@
 //   cutoff CLASS BYTES|none             change a class's cutoff (all its
 //                                       connections, from their next packet)
 //   show                                the classes and their cutoffs
+//   stats                               live counters, one JSON line
+//                                       (flow/live_stats.h)
 //
 // PROTO is tcp or udp; ADDR is IPv4 or IPv6. ParseControlCommand() checks
 // the syntax only; ApplyControlCommand() runs it against a CutoffStage (on
-// the writer thread) and returns the reply text or an error.
+// the writer thread) and returns the reply text or an error. `stage` is
+// null for a link without storage classes: only stats works there.
 
 #include <cstdint>
 #include <string>
 
 #include "flow/cutoff_stage.h"
+#include "flow/live_stats.h"
 #include "packet/flow_key.h"
 #include "util/status.h"
 
 namespace trove {
 
 struct ControlCommand {
-  enum class Kind { kSuspend, kResume, kDynamicClass, kSetCutoff, kShow };
+  enum class Kind { kSuspend, kResume, kDynamicClass, kSetCutoff, kShow, kStats };
   Kind kind = Kind::kShow;
   FlowKey key;            // suspend/resume
   uint8_t addr[16] = {};  // class: v4-mapped for IPv4
@@ -38,6 +42,7 @@ struct ControlCommand {
 };
 
 Result<ControlCommand> ParseControlCommand(const std::string& line);
-Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand& c);
+Result<std::string> ApplyControlCommand(CutoffStage* stage, const ControlCommand& c,
+                                        const IngestCounters& counters);
 
 }  // namespace trove

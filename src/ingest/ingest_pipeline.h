@@ -56,12 +56,13 @@ struct IngestResult {
 
 class IngestPipeline {
  public:
-  IngestPipeline(IngestOptions opts, SegmentWriter& writer);
+  // `link` names the link in live statistics (`trove ctl stats`).
+  IngestPipeline(IngestOptions opts, SegmentWriter& writer, std::string link = "");
   // Optional (null: every packet is stored as captured). Owned by the
   // caller; used by the writer thread only.
   void SetCutoffStage(CutoffStage* stage) { stage_ = stage; }
-  // Optional runtime control of the stage (needs a stage); the writer
-  // thread runs its commands between packets.
+  // Optional runtime control (flow/control_command.h); the writer thread
+  // runs its commands between packets. Without a stage only `stats` works.
   void SetControl(ControlServer* control) { control_ = control; }
 
   // Imports the files in order, keeping their timestamps. A file that cannot
@@ -81,6 +82,7 @@ class IngestPipeline {
   SegmentWriter& writer_;
   CutoffStage* stage_ = nullptr;
   ControlServer* control_ = nullptr;
+  std::string link_;
 };
 
 }  // namespace trove

@@ -26,8 +26,12 @@ Result<int64_t> ParseDuration(std::string_view text);
 std::string FormatRfc3339(int64_t ns);
 // "20261122T071504.123456789Z" (file names: sortable, no colons)
 std::string FormatCompact(int64_t ns);
-// Human sizes: "1.5 GB" (decimal units).
+// Human sizes: "1.50 GB" (decimal units).
 std::string FormatBytes(double bytes);
+// Any quantity with a decimal prefix: FormatSi(45200, "pps") = "45.20 kpps".
+std::string FormatSi(double v, const char* unit);
+// Spans: "12.5s", "01:02:03", "3d 04:05:06".
+std::string FormatDuration(int64_t ns);
 // Parses "512M", "1G", "1000000", "64KiB", "1Mi" -> bytes (K/M/G/T[B] decimal,
 // Ki/Mi/Gi/Ti[B] binary).
 Result<uint64_t> ParseSize(std::string_view text);
