@@ -71,7 +71,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     io.snaplen = 0;  // the kernel already cut to the snaplen
     io.ring_bytes = s0.link.ring_bytes;
     io.duration_ns = duration;
-    IngestPipeline pipe(io, *s0.writer);
+    IngestPipeline pipe(io, *s0.writer, s0.link.name);
     AttachStage(s0, pipe);
     std::fprintf(stderr, "trove: capturing on %s (link %s, snaplen %s, %s timestamps)\n",
                  lo.interface.c_str(), s0.link.name.c_str(),

@@ -25,7 +25,7 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
     io.snaplen = s.snaplen;
     io.replay_speed = o->replay_speed;
     io.ring_bytes = s.link.ring_bytes;
-    IngestPipeline pipe(io, *s.writer);
+    IngestPipeline pipe(io, *s.writer, s.link.name);
     AttachStage(s, pipe);
     Progress progress("importing", 0);
     IngestResult r = pipe.RunFiles(o->files, stop, &progress);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cli/output.h"
+#include "cli/stats_live.h"
 #include "cli/store_access.h"
 #include "flow/class_stats_recorder.h"
 #include "store/expiry.h"
@@ -17,14 +18,38 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     RangeOptions range;
     std::string interval, svg;
-    bool json = false;
+    bool json = false, live = false;
+    uint64_t count = 0;
   };
   auto o = std::make_shared<Opts>();
   AddRangeOptions(cmd, &o->range);
   cmd->add_option("--interval", o->interval, "Bucket width for rates (e.g. 60, 5m; default: auto)");
   cmd->add_option("--svg", o->svg, "Also write the rate-over-time plot to this SVG file");
-  cmd->add_flag("--json", o->json, "JSON on stdout");
+  cmd->add_flag("--json", o->json,
+                "JSON on stdout (with --live: one object per line and interval)");
+  cmd->add_flag("--live", o->live,
+                "Follow the running imports/captures (--link: one of them) every --interval "
+                "(default 1s): rates per class, drops, connections, retention");
+  cmd->add_option("--count", o->count,
+                  "With --live: stop after this many samples (default: until ^C)");
   cmd->callback([&g, o] {
+    if (o->live) {
+      if (!o->range.since.empty() || !o->range.until.empty() || !o->svg.empty())
+        throw ExitError{
+            2, "--live shows the running ingests: --since, --until and --svg do not apply"};
+      LiveStatsOptions lo;
+      if (!o->range.link.empty()) lo.links.push_back(o->range.link);
+      if (!o->interval.empty()) {
+        auto d = ParseDuration(o->interval);
+        if (!d.ok() || *d < 100'000'000)
+          throw ExitError{2, "--interval: expected a duration of at least 100ms"};
+        lo.interval_ns = *d;
+      }
+      lo.count = o->count;
+      lo.json = o->json;
+      RunLiveStats(g, lo);
+      return;
+    }
     auto store = OpenStoreOrThrow(g);
     SegmentQuery q = MakeQuery(o->range);
     q.state = SegmentState::kStored;

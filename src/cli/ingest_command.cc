@@ -64,13 +64,12 @@ IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o) 
     s.stage =
         std::make_unique<CutoffStage>(s.store->config().classes, s.store->config().connections);
     s.class_stats = std::make_unique<ClassStatsRecorder>(*s.stage, s.store->catalog(), s.link.name);
-    auto ctl =
-        ControlServer::Start(JoinPath(JoinPath(s.store->dir(), "run"), s.link.name + ".ctl"));
-    if (ctl.ok())
-      s.control = std::move(ctl).value();
-    else
-      LogWarning("no runtime control (trove ctl): " + ctl.status().message());
   }
+  auto ctl = ControlServer::Start(JoinPath(JoinPath(s.store->dir(), "run"), s.link.name + ".ctl"));
+  if (ctl.ok())
+    s.control = std::move(ctl).value();
+  else
+    LogWarning("no runtime control (trove ctl, stats --live): " + ctl.status().message());
   return s;
 }
 

@@ -6,11 +6,8 @@
 //                             previous publication of this link (JSON)
 //   class_stats.link.LINK     cumulative over every run of the link (JSON)
 //
-// Both are {"classes": {CLASS: {packets_seen, bytes_seen, packets_stored,
-// bytes_stored, packets_cut, packets_dropped, bytes_cut, bytes_snapped,
-// connections, evicted_early, active_connections}}, "unmatched": {packets,
-// bytes}, "connections": {active, created, expired, evicted_early}}.
-// Counters add up; active_connections is the value at publication.
+// Both are StageStatsJson() objects (flow/stage_stats.h). Counters add
+// up; active* values are the ones at publication.
 // `trove stats` shows the cumulative record. A catalogue error is counted,
 // never fatal (the segment is already durable). Writer thread only.
 
@@ -21,6 +18,7 @@
 #include "catalog/catalog.h"
 #include "flow/class_counters.h"
 #include "flow/cutoff_stage.h"
+#include "flow/stage_stats.h"
 #include "segment/segment_writer.h"
 
 namespace trove {
@@ -35,18 +33,10 @@ class ClassStatsRecorder : public SegmentObserver {
   static std::string LinkKey(const std::string& link) { return "class_stats.link." + link; }
 
  private:
-  struct Snapshot {
-    std::vector<ClassCounters> classes;
-    std::vector<uint64_t> evicted;
-    ClassCounters unmatched;
-    ConnectionTableCounters table;
-  };
-  Snapshot Take() const;
-
   const CutoffStage& stage_;
   Catalog& catalog_;
   std::string link_;
-  Snapshot last_;
+  StageStats last_;
   uint64_t errors_ = 0;
 };
 

@@ -50,7 +50,7 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
   ControlCommand c;
   auto usage = [](const std::string& m) { return Status::InvalidArgument(m); };
   if (w.empty())
-    return usage("empty command (suspend, resume, class, cutoff, budget, retention, show)");
+    return usage("empty command (suspend, resume, class, cutoff, budget, retention, show, stats)");
   if (w[0] == "suspend" || w[0] == "resume") {
     if (w.size() != 6) return usage(w[0] + " PROTO ADDR PORT ADDR PORT");
     c.kind = w[0] == "suspend" ? ControlCommand::Kind::kSuspend : ControlCommand::Kind::kResume;
@@ -122,11 +122,19 @@ Result<ControlCommand> ParseControlCommand(const std::string& line) {
     return c;
   }
   if (w[0] == "show" && w.size() == 1) return c;
+  if (w[0] == "stats" && w.size() == 1) {
+    c.kind = ControlCommand::Kind::kStats;
+    return c;
+  }
   return usage("unknown command '" + w[0] +
-               "' (suspend, resume, class, cutoff, budget, retention, show)");
+               "' (suspend, resume, class, cutoff, budget, retention, show, stats)");
 }
 
-Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand& c) {
+Result<std::string> ApplyControlCommand(CutoffStage* st, const ControlCommand& c,
+                                        const IngestCounters& counters) {
+  if (c.kind == ControlCommand::Kind::kStats) return LiveStatsJson(st, counters).dump();
+  if (!st) return Status::FailedPrecondition("this link has no storage classes (docs/CONFIG.md)");
+  CutoffStage& stage = *st;
   switch (c.kind) {
     case ControlCommand::Kind::kSuspend:
     case ControlCommand::Kind::kResume: {
@@ -178,6 +186,8 @@ Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand
       if (!out.empty()) out.pop_back();
       return out;
     }
+    case ControlCommand::Kind::kStats:
+      break;  // answered above
   }
   return Status::Internal("unknown control command");
 }

@@ -15,15 +15,19 @@
 //   retention CLASS DURATION|none       change a class's retention (packet time)
 //   show                                the classes and their cutoffs (and
 //                                       budget/retention when set)
+//   stats                               live counters, one JSON line
+//                                       (flow/live_stats.h)
 //
 // PROTO is tcp or udp; ADDR is IPv4 or IPv6. ParseControlCommand() checks
 // the syntax only; ApplyControlCommand() runs it against a CutoffStage (on
-// the writer thread) and returns the reply text or an error.
+// the writer thread) and returns the reply text or an error. `stage` is
+// null for a link without storage classes: only stats works there.
 
 #include <cstdint>
 #include <string>
 
 #include "flow/cutoff_stage.h"
+#include "flow/live_stats.h"
 #include "packet/flow_key.h"
 #include "util/status.h"
 
@@ -37,7 +41,8 @@ struct ControlCommand {
     kSetCutoff,
     kShow,
     kSetBudget,
-    kSetRetention
+    kSetRetention,
+    kStats
   };
   Kind kind = Kind::kShow;
   FlowKey key;            // suspend/resume
@@ -52,6 +57,7 @@ struct ControlCommand {
 };
 
 Result<ControlCommand> ParseControlCommand(const std::string& line);
-Result<std::string> ApplyControlCommand(CutoffStage& stage, const ControlCommand& c);
+Result<std::string> ApplyControlCommand(CutoffStage* stage, const ControlCommand& c,
+                                        const IngestCounters& counters);
 
 }  // namespace trove

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "flow/control_server.h"
@@ -26,7 +27,7 @@ int Store(CutoffStage& s, const Pkt& p) {
 std::string Apply(CutoffStage& s, const std::string& line) {
   auto c = ParseControlCommand(line);
   if (!c.ok()) return "parse error: " + c.status().message();
-  auto r = ApplyControlCommand(s, *c);
+  auto r = ApplyControlCommand(&s, *c, IngestCounters{});
   return r.ok() ? "ok: " + *r : "error: " + r.status().message();
 }
 
@@ -76,6 +77,42 @@ TEST(FlowControl, ChangeACutoff) {
   EXPECT_EQ(Apply(s, "cutoff nosuch 1"), "error: no class 'nosuch'");
 }
 
+// `stats`: the stage's counters as hand-counted, the ingest counters as
+// given, one JSON line; without a stage only `stats` is answered.
+TEST(FlowControl, StatsReply) {
+  CutoffStage s({Class("default", "", 0, 100), Class("dns", "udp port 53", 5, -1)}, {});
+  EXPECT_EQ(Store(s, Tcp(kA, 40000, kB, 80, synth::kTcpAck, 100, 1)), 64);  // 154 > 100: cut
+  EXPECT_EQ(Store(s, Udp(kA, 5353, kB, 53, 30, 2)), 72);                    // dns, whole
+  IngestCounters ic;
+  ic.link = "l1";
+  ic.last_packet_ns = 2;
+  ic.packets_read = 2;
+  ic.ring_drops = 7;
+  auto c = ParseControlCommand("stats");
+  ASSERT_TRUE(c.ok());
+  auto r = ApplyControlCommand(&s, *c, ic);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->find('\n'), std::string::npos);
+  auto j = nlohmann::json::parse(*r);
+  EXPECT_EQ(j["link"], "l1");
+  EXPECT_EQ(j["packet_ns"], 2);
+  EXPECT_EQ(j["ingest"]["packets_read"], 2u);
+  EXPECT_EQ(j["ingest"]["ring_drops"], 7u);
+  EXPECT_EQ(j["classes"]["default"]["packets_seen"], 1u);
+  EXPECT_EQ(j["classes"]["default"]["bytes_seen"], 154u);
+  EXPECT_EQ(j["classes"]["default"]["bytes_stored"], 64u);
+  EXPECT_EQ(j["classes"]["default"]["bytes_cut"], 90u);
+  EXPECT_EQ(j["classes"]["dns"]["bytes_stored"], 72u);
+  EXPECT_EQ(j["classes"]["dns"]["active_connections"], 1u);
+  EXPECT_EQ(j["connections"]["active"], 2u);
+  auto none = ApplyControlCommand(nullptr, *c, ic);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(nlohmann::json::parse(*none).contains("classes"));
+  auto show = ParseControlCommand("show");
+  EXPECT_FALSE(ApplyControlCommand(nullptr, *show, ic).ok());
+  EXPECT_FALSE(ParseControlCommand("stats x").ok());
+}
+
 TEST(FlowControl, ChangeABudgetAndARetention) {
   CutoffStage s({Class("default", "", 0, 100)}, {});
   EXPECT_EQ(Apply(s, "budget default 2M"), "ok: class default budget 2000000");
@@ -113,22 +150,25 @@ TEST(FlowControl, SocketEndToEnd) {
   const std::string path = std::string(dir) + "/l.ctl";
   auto server = ControlServer::Start(path);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  CutoffStage s({Class("default", "", 0, 100)}, {});
-  std::string reply, bad;
+  CutoffStage s({Class("default", "", 0, 100), Class("dns", "udp port 53", 5, -1)}, {});
+  std::string reply, bad, show;
   std::thread client([&] {
     auto r = SendControlCommand(path, "cutoff default 5000");
     reply = r.ok() ? *r : r.status().message();
     auto b = SendControlCommand(path, "cutoff");
     bad = b.ok() ? *b : b.status().message();
+    auto w = SendControlCommand(path, "show");
+    show = w.ok() ? *w : w.status().message();
   });
   // The writer loop: poll between "packets" until the client is done.
-  for (int i = 0; i < 5000 && (reply.empty() || bad.empty()); ++i) {
-    if ((*server)->pending()) (*server)->Poll(s);
+  for (int i = 0; i < 5000 && (reply.empty() || bad.empty() || show.empty()); ++i) {
+    if ((*server)->pending()) (*server)->Poll(&s, IngestCounters{});
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   client.join();
   EXPECT_EQ(reply, "ok: class default cutoff 5000");
   EXPECT_EQ(bad, "error: cutoff CLASS BYTES|none");
+  EXPECT_EQ(show, "ok: default cutoff 5000\ndns cutoff none");  // every line of the reply
   EXPECT_EQ(s.classes()[0].cutoff_bytes, 5000u);
   server->reset();
   EXPECT_NE(::access(path.c_str(), F_OK), 0);  // socket removed

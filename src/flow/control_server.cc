@@ -21,11 +21,12 @@ bool MakeAddr(const std::string& path, sockaddr_un* a) {
   return true;
 }
 
-// Reads up to a newline (or EOF) within timeout_ms; false on timeout/error.
-bool ReadLine(int fd, std::string* out, int timeout_ms) {
-  char buf[512];
+// Reads within timeout_ms, up to `max` bytes, until a newline (which is
+// not kept) when `to_newline`, else until EOF; false on timeout/error.
+bool ReadUntil(int fd, std::string* out, int timeout_ms, bool to_newline, size_t max) {
+  char buf[4096];
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (out->size() < 4096) {
+  while (out->size() < max) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())
                           .count();
@@ -34,9 +35,9 @@ bool ReadLine(int fd, std::string* out, int timeout_ms) {
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return !out->empty();
+    if (n <= 0) return n == 0 && (!to_newline || !out->empty());
     out->append(buf, static_cast<size_t>(n));
-    if (auto nl = out->find('\n'); nl != std::string::npos) {
+    if (auto nl = out->find('\n'); to_newline && nl != std::string::npos) {
       out->resize(nl);
       return true;
     }
@@ -100,7 +101,7 @@ void ControlServer::Serve() {
 
 void ControlServer::HandleClient(int fd) {
   std::string line;
-  if (!ReadLine(fd, &line, 2000)) {
+  if (!ReadUntil(fd, &line, 2000, /*to_newline=*/true, 4096)) {
     WriteAll(fd, "error: no command received\n");
     return;
   }
@@ -131,10 +132,10 @@ void ControlServer::HandleClient(int fd) {
   WriteAll(fd, req.reply + "\n");
 }
 
-void ControlServer::Poll(CutoffStage& stage) {
+void ControlServer::Poll(CutoffStage* stage, const IngestCounters& counters) {
   std::lock_guard<std::mutex> lk(mu_);
   for (Request* r : queue_) {
-    auto res = ApplyControlCommand(stage, r->cmd);
+    auto res = ApplyControlCommand(stage, r->cmd, counters);
     r->reply = res.ok() ? "ok: " + *res : "error: " + res.status().message();
     r->done = true;
   }
@@ -156,9 +157,10 @@ Result<std::string> SendControlCommand(const std::string& path, const std::strin
   }
   WriteAll(fd, line + "\n");
   std::string reply;
-  const bool ok = ReadLine(fd, &reply, 10000);
+  const bool ok = ReadUntil(fd, &reply, 10000, /*to_newline=*/false, 1u << 20);
   ::close(fd);
   if (!ok && reply.empty()) return Status::Unavailable("no reply from " + path);
+  while (!reply.empty() && reply.back() == '\n') reply.pop_back();
   return reply;
 }
 

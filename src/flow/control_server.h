@@ -1,8 +1,9 @@
 #pragma once
 // ControlServer: the local control socket of one running ingest
 // (STORE/run/LINK.ctl, a UNIX stream socket, mode 0600). A client writes
-// one command line (control_command.h) and reads one reply line,
-// "ok: ..." or "error: ...", then the server closes the connection.
+// one command line (control_command.h) and reads the reply, "ok: ..." or
+// "error: ..." (one or more lines, at most 1 MiB), until the server closes
+// the connection.
 //
 // Threads: a server thread accepts and parses; the command itself is run
 // by the writer thread in Poll(), which the pipeline calls when pending()
@@ -34,8 +35,9 @@ class ControlServer {
   ControlServer& operator=(const ControlServer&) = delete;
 
   bool pending() const { return pending_.load(std::memory_order_relaxed); }
-  // Writer thread: runs the queued commands against `stage`.
-  void Poll(CutoffStage& stage);
+  // Writer thread: runs the queued commands against `stage` (null: the
+  // link has no classes); `counters` answers `stats`.
+  void Poll(CutoffStage* stage, const IngestCounters& counters);
   const std::string& path() const { return path_; }
 
  private:
@@ -59,7 +61,7 @@ class ControlServer {
 };
 
 // What `trove ctl` does: sends `line` to the socket and returns the reply
-// line (without the newline). Unavailable when nothing listens there.
+// (without the final newline). Unavailable when nothing listens there.
 Result<std::string> SendControlCommand(const std::string& socket_path, const std::string& line);
 
 }  // namespace trove

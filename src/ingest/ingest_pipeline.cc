@@ -19,6 +19,7 @@ struct IngestPipeline::Shared {
   std::atomic<uint64_t> kernel_received{0};
   std::atomic<uint64_t> kernel_drops{0};
   std::atomic<uint64_t> bytes_consumed{0};
+  std::atomic<uint64_t> bytes_read{0};  // captured bytes pushed or dropped at the ring
   std::atomic<bool> abort{false};  // the writer failed: producer must stop
 };
 
@@ -36,13 +37,8 @@ void Backoff(int* spins) {
 
 }  // namespace
 
-IngestPipeline::IngestPipeline(IngestOptions opts, ClassStreams& writer)
-    : opts_(opts), writer_(writer) {}
-
-void IngestPipeline::RunControl() {
-  control_->Poll(*stage_);
-  if (after_control_) after_control_();
-}
+IngestPipeline::IngestPipeline(IngestOptions opts, ClassStreams& writer, std::string link)
+    : opts_(opts), writer_(writer), link_(std::move(link)) {}
 
 template <class Producer>
 IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& stop,
@@ -66,11 +62,33 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
   uint64_t n = 0;
   int spins = 0;
   int64_t last_tick = MonotonicNs();
+  int64_t last_ts = 0;  // of the last packet done with (live_stats.h)
+  auto poll_control = [&] {
+    if (!control_ || !control_->pending()) return;
+    IngestCounters c;
+    c.link = link_;
+    c.wall_ns = WallClockNs();
+    c.last_packet_ns = last_ts;
+    c.packets_read = sh.packets.load(std::memory_order_relaxed);
+    c.bytes_read = sh.bytes_read.load(std::memory_order_relaxed);
+    c.kernel_received = sh.kernel_received.load(std::memory_order_relaxed);
+    c.kernel_drops = sh.kernel_drops.load(std::memory_order_relaxed);
+    c.ring_drops = sh.ring_drops.load(std::memory_order_relaxed);
+    const WriterCounters& w = writer_.counters();
+    c.store_drops = w.store_drops;
+    c.packets_stored = w.packets_stored;
+    c.bytes_stored = w.bytes_stored;
+    c.segments_published = w.segments_published;
+    c.failovers = w.failovers;
+    control_->Poll(stage_, c);
+    if (after_control_) after_control_();
+  };
   for (;;) {
     if (ring.Peek(&p)) {
       spins = 0;
+      poll_control();
       Decode(p, &d);
-      if (control_ && control_->pending() && stage_) RunControl();
+      last_ts = p.ts_ns;
       if (stage_ && !stage_->Process(&p, &d)) {  // not stored (no class, or past the cutoff)
         ring.Pop();
         ++n;
@@ -91,7 +109,7 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
       if (ring.Peek(&p)) continue;  // raced with the last push
       break;
     }
-    if (control_ && control_->pending() && stage_) RunControl();
+    poll_control();
     int64_t now = MonotonicNs();
     if (now - last_tick > 100'000'000) {
       last_tick = now;
@@ -180,6 +198,7 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
         }
         ++fr.packets;
         fr.bytes += p.caplen;
+        sh.bytes_read.fetch_add(p.caplen, std::memory_order_relaxed);
         sh.packets.fetch_add(1, std::memory_order_relaxed);
         if ((fr.packets & 0xfff) == 0)
           sh.bytes_consumed.store(done_before + s.BytesConsumed(), std::memory_order_relaxed);
@@ -221,6 +240,7 @@ IngestResult IngestPipeline::RunLive(LiveSource& source, const std::atomic<bool>
         break;
       }
       sh.packets.fetch_add(1, std::memory_order_relaxed);
+      sh.bytes_read.fetch_add(p.caplen, std::memory_order_relaxed);
       ++fr.packets;
       fr.bytes += p.caplen;
       if (!ring.TryPush(p)) sh.ring_drops.fetch_add(1, std::memory_order_relaxed);

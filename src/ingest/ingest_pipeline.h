@@ -58,12 +58,13 @@ struct IngestResult {
 
 class IngestPipeline {
  public:
-  IngestPipeline(IngestOptions opts, ClassStreams& writer);
+  // `link` names the link in live statistics (`trove ctl stats`).
+  IngestPipeline(IngestOptions opts, ClassStreams& writer, std::string link = "");
   // Optional (null: every packet is stored as captured). Owned by the
   // caller; used by the writer thread only.
   void SetCutoffStage(CutoffStage* stage) { stage_ = stage; }
-  // Optional runtime control of the stage (needs a stage); the writer
-  // thread runs its commands between packets.
+  // Optional runtime control (flow/control_command.h); the writer thread
+  // runs its commands between packets. Without a stage only `stats` works.
   void SetControl(ControlServer* control) { control_ = control; }
   // Optional: called on the writer thread after control commands ran
   // (e.g. to hand a changed budget to the expiry thread).
@@ -78,7 +79,6 @@ class IngestPipeline {
 
  private:
   struct Shared;
-  void RunControl();
   template <class Producer>
   IngestResult Run(Producer&& produce, const std::atomic<bool>& stop, Progress* progress,
                    uint64_t total_bytes);
@@ -88,6 +88,7 @@ class IngestPipeline {
   std::function<void()> after_control_;
   CutoffStage* stage_ = nullptr;
   ControlServer* control_ = nullptr;
+  std::string link_;
 };
 
 }  // namespace trove

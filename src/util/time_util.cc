@@ -217,15 +217,33 @@ std::string FormatCompact(int64_t ns) {
   return out;
 }
 
-std::string FormatBytes(double b) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+std::string FormatSi(double v, const char* unit) {
+  const char* prefix[] = {"", "k", "M", "G", "T", "P"};
   int u = 0;
-  while (b >= 1000 && u < 5) {
-    b /= 1000;
+  while (v >= 1000 && u < 5) {
+    v /= 1000;
     ++u;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", b, units[u]);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s%s" : "%.2f %s%s", v, prefix[u], unit);
+  return buf;
+}
+
+std::string FormatBytes(double b) { return FormatSi(b, "B"); }
+
+std::string FormatDuration(int64_t ns) {
+  if (ns < 0) ns = 0;
+  const int64_t s = ns / 1'000'000'000;
+  char buf[48];
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ns) / 1e9);
+  else if (s < 86400)
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lldd %02lld:%02lld:%02lld", static_cast<long long>(s / 86400),
+                  static_cast<long long>(s / 3600 % 24), static_cast<long long>(s / 60 % 60),
+                  static_cast<long long>(s % 60));
   return buf;
 }
 

@@ -26,8 +26,12 @@ Result<int64_t> ParseDuration(std::string_view text);
 std::string FormatRfc3339(int64_t ns);
 // "20261122T071504.123456789Z" (file names: sortable, no colons)
 std::string FormatCompact(int64_t ns);
-// Human sizes: "1.5 GB" (decimal units).
+// Human sizes: "1.50 GB" (decimal units).
 std::string FormatBytes(double bytes);
+// Any quantity with a decimal prefix: FormatSi(45200, "pps") = "45.20 kpps".
+std::string FormatSi(double v, const char* unit);
+// Spans: "12.5s", "01:02:03", "3d 04:05:06".
+std::string FormatDuration(int64_t ns);
 // The largest unit that represents ns exactly ("30s", "1500ms", "7ns"), so
 // ParseDuration gives it back.
 std::string FormatDurationExact(int64_t ns);

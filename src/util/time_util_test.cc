@@ -407,6 +407,20 @@ TEST(FormatBytes, DecimalUnits) {
   EXPECT_EQ(FormatBytes(3e18), "3000.00 PB");  // PB is the largest unit
 }
 
+TEST(FormatSi, AnyUnit) {
+  EXPECT_EQ(FormatSi(45200, "pps"), "45.20 kpps");
+  EXPECT_EQ(FormatSi(310.5e6, "bit/s"), "310.50 Mbit/s");
+  EXPECT_EQ(FormatSi(12, "pps"), "12 pps");
+}
+
+TEST(FormatDuration, Spans) {
+  EXPECT_EQ(FormatDuration(0), "0.0s");
+  EXPECT_EQ(FormatDuration(12'500'000'000), "12.5s");
+  EXPECT_EQ(FormatDuration(3723'000'000'000), "01:02:03");
+  EXPECT_EQ(FormatDuration((3 * 86400 + 4 * 3600 + 5 * 60 + 6) * 1'000'000'000LL), "3d 04:05:06");
+  EXPECT_EQ(FormatDuration(-5), "0.0s");
+}
+
 TEST(Clocks, WallClockMatchesDateAndMonotonicNeverGoesBack) {
   const std::string d = Popen("date -u +%s");
   if (d.empty()) GTEST_SKIP() << "date not available";
