@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "cli/output.h"
@@ -59,10 +60,13 @@ void AddRates(Json& now, const Json& before) {
   now["rates"] = r;
 }
 
-// Newest − oldest stored raw packet of the link (the retention achieved).
-int64_t RetentionNs(Catalog& cat, const std::string& link) {
+// Newest − oldest stored raw packet of the link, or of one of its classes
+// (the retention achieved).
+int64_t RetentionNs(Catalog& cat, const std::string& link,
+                    std::optional<std::string> klass = std::nullopt) {
   SegmentQuery q;
   q.link = link;
+  q.klass = std::move(klass);
   q.level = "raw";
   q.state = SegmentState::kStored;
   auto t = cat.Totals(q);
@@ -112,16 +116,17 @@ void PrintBlock(FILE* out, const Json& s, bool first) {
                static_cast<unsigned long long>(U(c, "created")),
                static_cast<unsigned long long>(U(c, "expired")),
                static_cast<unsigned long long>(U(c, "evicted_early")));
-  std::fprintf(out, "  %-14s %13s %16s %16s %13s %8s %8s\n", "CLASS", "SEEN", "SEEN", "KEPT", "CUT",
-               "KEPT B", "ACTIVE");
+  std::fprintf(out, "  %-14s %13s %16s %16s %13s %8s %8s %10s\n", "CLASS", "SEEN", "SEEN", "KEPT",
+               "CUT", "KEPT B", "ACTIVE", "RETENTION");
   for (auto it = s["classes"].begin(); it != s["classes"].end(); ++it) {
     const Json cr =
         r.contains("classes") ? r["classes"].value(it.key(), Json::object()) : Json::object();
-    std::fprintf(out, "  %-14s %13s %16s %16s %13s %8s %8llu\n", it.key().c_str(),
+    std::fprintf(out, "  %-14s %13s %16s %16s %13s %8s %8llu %10s\n", it.key().c_str(),
                  rate(cr, "seen_pps", "pps").c_str(), rate(cr, "seen_bps", "bit/s").c_str(),
                  rate(cr, "stored_bps", "bit/s").c_str(), rate(cr, "cut_pps", "pps").c_str(),
                  Pct(U(*it, "bytes_stored"), U(*it, "bytes_seen")).c_str(),
-                 static_cast<unsigned long long>(U(*it, "active_connections")));
+                 static_cast<unsigned long long>(U(*it, "active_connections")),
+                 FormatDuration(static_cast<int64_t>(U(*it, "retention_ns"))).c_str());
   }
   const Json& um = s["unmatched"];
   std::fprintf(out, "  %-14s %13llu packets %llu bytes (not stored)\n\n", "(no class)",
@@ -169,6 +174,9 @@ void RunLiveStats(const GlobalOptions& g, const LiveStatsOptions& o) {
       const bool first = !last.count(l);
       AddRates(s, first ? Json() : last[l]);
       s["retention_ns"] = RetentionNs(store->catalog(), l);
+      if (s.contains("classes"))
+        for (auto it = s["classes"].begin(); it != s["classes"].end(); ++it)
+          (*it)["retention_ns"] = RetentionNs(store->catalog(), l, it.key());
       if (o.json) {
         text += s.dump() + "\n";
       } else {

@@ -135,6 +135,13 @@ Result<std::string> ApplyControlCommand(CutoffStage* st, const ControlCommand& c
   if (c.kind == ControlCommand::Kind::kStats) return LiveStatsJson(st, counters).dump();
   if (!st) return Status::FailedPrecondition("this link has no storage classes (docs/CONFIG.md)");
   CutoffStage& stage = *st;
+  // The commands that name a class resolve it once, here.
+  uint8_t k = 0;
+  if (!c.class_name.empty()) {
+    const int found = FindClass(stage, c.class_name);
+    if (found < 0) return Status::NotFound("no class '" + c.class_name + "'");
+    k = static_cast<uint8_t>(found);
+  }
   switch (c.kind) {
     case ControlCommand::Kind::kSuspend:
     case ControlCommand::Kind::kResume: {
@@ -148,39 +155,31 @@ Result<std::string> ApplyControlCommand(CutoffStage* st, const ControlCommand& c
                                                                   : "cutoff resumed");
     }
     case ControlCommand::Kind::kDynamicClass: {
-      const int k = FindClass(stage, c.class_name);
-      if (k < 0) return Status::NotFound("no class '" + c.class_name + "'");
-      stage.AddDynamicClass(c.addr, static_cast<uint8_t>(k), c.seconds * 1'000'000'000);
+      stage.AddDynamicClass(c.addr, k, c.seconds * 1'000'000'000);
       return "new connections of the address go to class " + c.class_name + " for " +
              std::to_string(c.seconds) + " s of packet time";
     }
     case ControlCommand::Kind::kSetCutoff: {
-      const int k = FindClass(stage, c.class_name);
-      if (k < 0) return Status::NotFound("no class '" + c.class_name + "'");
-      stage.SetCutoff(static_cast<uint8_t>(k), c.has_cutoff, c.cutoff_bytes);
+      stage.SetCutoff(k, c.has_cutoff, c.cutoff_bytes);
       return "class " + c.class_name + " cutoff " +
              (c.has_cutoff ? std::to_string(c.cutoff_bytes) : std::string("none"));
     }
     case ControlCommand::Kind::kSetBudget: {
-      const int k = FindClass(stage, c.class_name);
-      if (k < 0) return Status::NotFound("no class '" + c.class_name + "'");
-      stage.SetBudget(static_cast<uint8_t>(k), c.budget_bytes);
+      stage.SetBudget(k, c.budget_bytes);
       return "class " + c.class_name + " budget " +
              (c.budget_bytes ? std::to_string(c.budget_bytes) : std::string("none"));
     }
     case ControlCommand::Kind::kSetRetention: {
-      const int k = FindClass(stage, c.class_name);
-      if (k < 0) return Status::NotFound("no class '" + c.class_name + "'");
-      stage.SetRetention(static_cast<uint8_t>(k), c.retention_ns);
+      stage.SetRetention(k, c.retention_ns);
       return "class " + c.class_name + " retention " +
              (c.retention_ns ? FormatDurationExact(c.retention_ns) : std::string("none"));
     }
     case ControlCommand::Kind::kShow: {
       std::string out;
-      for (const auto& k : stage.classes()) {
-        out += k.name + " cutoff " + (k.has_cutoff ? std::to_string(k.cutoff_bytes) : "none");
-        if (k.disk_budget) out += " budget " + std::to_string(k.disk_budget);
-        if (k.retention_ns) out += " retention " + FormatDurationExact(k.retention_ns);
+      for (const auto& cl : stage.classes()) {
+        out += cl.name + " cutoff " + (cl.has_cutoff ? std::to_string(cl.cutoff_bytes) : "none");
+        if (cl.disk_budget) out += " budget " + std::to_string(cl.disk_budget);
+        if (cl.retention_ns) out += " retention " + FormatDurationExact(cl.retention_ns);
         out += "\n";
       }
       if (!out.empty()) out.pop_back();

@@ -120,10 +120,22 @@ def stats_live():
             check_eq(human.count("link default"), 2, "human blocks")
             check("CLASS" in human and "\n  default " in human, human)
             check_eq(p.wait(timeout=60), 0, "import exit code")
+            segs = store.ls("--class", "default")
         finally:
             if p.poll() is None:
                 it.kill_group(p)
                 p.wait()
+    # Retention (newest - oldest stored) per class, from the catalogue: with one
+    # class it is the link's; it only grows (no budget) and never exceeds the
+    # span of the segments stored at the end.
+    span = max(g["end_ns"] for g in segs) - min(g["start_ns"] for g in segs)
+    for i, s in enumerate(samples):
+        r = s["classes"]["default"]["retention_ns"]
+        check_eq(r, s["retention_ns"], f"sample {i}: class vs link retention")
+        check(0 <= r <= span, f"sample {i}: retention {r} outside 0..{span}")
+        if i:
+            check(r >= samples[i - 1]["classes"]["default"]["retention_ns"], "retention shrank")
+    check("RETENTION" in human, human)
     prev = None
     for i, s in enumerate(samples):
         c = s["classes"]["default"]
