@@ -49,7 +49,9 @@ run_ctest() {
 
 # ---------------------------------------------------------------- 1. release
 stage "release build ($BUILD_DIR)"
-if cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+# -g1 (line tables only): stack traces keep file:line, the build is ~25% faster.
+if cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" &&
    cmake --build "$BUILD_DIR" -j"$JOBS"; then
   stage "release ctest"
   run_ctest "$BUILD_DIR" release-ctest
@@ -64,7 +66,7 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   if cmake -S . -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DTROVE_SANITIZE=ON -DTROVE_BENCH=OFF \
-       -DCMAKE_CXX_FLAGS="-O1" &&
+       -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" &&
      cmake --build "$ASAN_DIR" -j"$JOBS"; then
     stage "ASan/UBSan ctest"
     run_ctest "$ASAN_DIR" asan-ctest

@@ -35,14 +35,19 @@ Result<SegmentIndex> ReadIndexFile(const std::string& path) {
   return DecodeSegmentIndex(m->data(), m->size(), path);
 }
 
-void MoveIndexSidecar(Fs& fs, const std::string& from_segment_path,
+void CopyIndexSidecar(Fs& fs, const std::string& from_segment_path,
                       const std::string& to_segment_path) {
   const std::string from = IndexPathFor(from_segment_path);
   auto st = fs.Stat(from);
   if (!st.ok() || !st->exists) return;
   auto ix = ReadIndexFile(from);
   if (ix.ok()) (void)WriteIndexFile(fs, IndexPathFor(to_segment_path), *ix);
-  (void)fs.Remove(from);
+}
+
+void MoveIndexSidecar(Fs& fs, const std::string& from_segment_path,
+                      const std::string& to_segment_path) {
+  CopyIndexSidecar(fs, from_segment_path, to_segment_path);
+  (void)fs.Remove(IndexPathFor(from_segment_path));
 }
 
 Result<SegmentIndex> BuildIndexFromSegment(const std::string& segment_path,

@@ -21,9 +21,11 @@ Status WriteIndexFile(Fs& fs, const std::string& path, const SegmentIndex& ix,
                       uint64_t* bytes_written = nullptr);
 Result<SegmentIndex> ReadIndexFile(const std::string& path);
 // A segment moved (spool -> primary): its index follows it, written
-// durably beside the new path, and the old one is removed. Best effort: an
-// index that cannot be read or written is dropped (queries scan the
+// durably beside the new path; Move also removes the old one. Best effort:
+// an index that cannot be read or written is dropped (queries scan the
 // segment; fsck rebuilds it).
+void CopyIndexSidecar(Fs& fs, const std::string& from_segment_path,
+                      const std::string& to_segment_path);
 void MoveIndexSidecar(Fs& fs, const std::string& from_segment_path,
                       const std::string& to_segment_path);
 

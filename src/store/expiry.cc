@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "index/index_file.h"
 
@@ -107,17 +108,26 @@ Result<std::vector<JournalEntry>> ParseJournal(const std::string& path, const st
 Status RollForward(Fs& fs, Catalog& cat, const std::string& journal,
                    const std::vector<JournalEntry>& entries, const ExpiryOptions& opts,
                    ExpiryReport* rep) {
+  // The paths the rows have once they are expired: the mover may have
+  // relocated a segment after the journal recorded it (store/mover.h).
+  std::vector<std::string> moved(entries.size());
   TROVE_RETURN_IF_ERROR(cat.Transaction([&]() -> Status {
-    for (const auto& e : entries) {
-      Status s = cat.UpdateState(e.id, SegmentState::kExpired);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      Status s = cat.UpdateState(entries[i].id, SegmentState::kExpired);
       if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
+      if (!s.ok()) continue;
+      TROVE_ASSIGN_OR_RETURN(SegmentRecord now, cat.GetSegment(std::to_string(entries[i].id)));
+      if (now.path != entries[i].path) moved[i] = now.path;
     }
     return Status::Ok();
   }));
   if (opts.step_hook) opts.step_hook("catalog");
-  for (const auto& e : entries) {
-    RemoveIfThere(fs, e.path, rep);
-    RemoveIfThere(fs, IndexPathFor(e.path), rep);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (const std::string* p : {&std::as_const(entries[i].path), &std::as_const(moved[i])}) {
+      if (p->empty()) continue;
+      RemoveIfThere(fs, *p, rep);
+      RemoveIfThere(fs, IndexPathFor(*p), rep);
+    }
     if (opts.step_hook) opts.step_hook("file");
   }
   Status s = fs.Remove(journal);

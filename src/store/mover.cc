@@ -50,7 +50,7 @@ Result<std::string> CopyVerified(Fs& fs, const std::string& src, const std::stri
 
 }  // namespace
 
-Result<MoverReport> RunMover(Store& store) {
+Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
   MoverReport rep;
   Fs& fs = store.fs();
   Catalog& cat = store.catalog();
@@ -97,9 +97,27 @@ Result<MoverReport> RunMover(Store& store) {
       }
     }
     if (st.ok()) st = fs.RenameDurable(tmp, final_path);
-    if (st.ok()) st = cat.UpdateLocation(s.id, StorageArea::kPrimary, final_path);
-    if (st.ok()) {
-      MoveIndexSidecar(fs, s.path, final_path);
+    // The index goes first, so that the row never points at a segment
+    // whose index is still on the way (expiry deletes the row's index).
+    if (st.ok()) CopyIndexSidecar(fs, s.path, final_path);
+    if (st.ok() && opts.step_hook) opts.step_hook("copied");
+    bool expired = false;
+    if (st.ok())
+      st = cat.Transaction([&]() -> Status {
+        TROVE_ASSIGN_OR_RETURN(SegmentRecord now, cat.GetSegment(std::to_string(s.id)));
+        expired = now.state != SegmentState::kStored;
+        if (expired) return Status::Ok();
+        return cat.UpdateLocation(s.id, StorageArea::kPrimary, final_path);
+      });
+    if (st.ok() && expired) {
+      for (const std::string& p : {final_path, s.path}) {
+        (void)fs.Remove(IndexPathFor(p));
+        (void)fs.Remove(p);
+        (void)fs.SyncDir(DirName(p));
+      }
+      ++rep.expired_meanwhile;
+    } else if (st.ok()) {
+      (void)fs.Remove(IndexPathFor(s.path));
       Status rm = fs.Remove(s.path);
       if (rm.ok()) (void)fs.SyncDir(DirName(s.path));
       ++rep.moved;

@@ -5,7 +5,15 @@
 // catalogue's location, and only then remove the spool copy. A crash at
 // any step leaves either the old state or a state fsck completes. Also
 // finishes stranded failover prefixes that became reachable.
+//
+// Expiry may run meanwhile (another catalogue connection). The location
+// update is one transaction that first re-reads the row: a segment that
+// expired while it was copied is not relocated, and the mover deletes both
+// copies and their indexes. Expiry in turn deletes the path the row has
+// after it marked it expired (store/expiry.h). Either way no file of an
+// expired segment is left behind.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,10 +28,17 @@ struct MoverReport {
   int moved = 0;
   int stranded_finished = 0;
   int remaining = 0;                 // spooled segments left (primary unavailable or errors)
+  int expired_meanwhile = 0;         // expired while being copied: both copies deleted
   bool primary_available = false;
   std::vector<std::string> errors;
 };
 
-Result<MoverReport> RunMover(Store& store);
+struct MoverOptions {
+  // Tests: called after each step ("copied": the copy is renamed into
+  // place, the row not yet updated).
+  std::function<void(const std::string& step)> step_hook;
+};
+
+Result<MoverReport> RunMover(Store& store, const MoverOptions& opts = {});
 
 }  // namespace trove

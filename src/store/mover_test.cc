@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <map>
 
+#include "index/index_file.h"
 #include "segment/segment_test_util.h"
+#include "store/expiry.h"
 #include "store/fsck.h"
 
 namespace trove {
@@ -272,6 +274,68 @@ TEST_F(MoverTest, FinishesStrandedPrefixes) {
   EXPECT_EQ(got->area, StorageArea::kPrimary);
   EXPECT_EQ(ReadWithTcpdump(recs[0].path).ts.size(), 5u);
   EXPECT_TRUE(cat().ListStranded()->empty());
+}
+
+// Files of a segment anywhere in the store (segment, index, .moving).
+size_t FilesOf(const std::string& dir, const SegmentRecord& r) {
+  size_t n = 0;
+  for (const auto& f : FindFiles(dir, ""))
+    if (f.find(r.name) != std::string::npos) ++n;
+  return n;
+}
+
+// Expiry's steps 2-4 (store/expiry.h), run by the real code on a journal
+// naming the segment at its spool path, through a second connection.
+void ExpireThroughJournal(const std::string& store_dir, const SegmentRecord& r) {
+  auto other = Store::Open(store_dir);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  const std::string run = JoinPath(store_dir, "run");
+  std::filesystem::create_directories(run);
+  ASSERT_TRUE(
+      WriteFileAtomic(DefaultFs(), ExpiryJournalPath(run, r.link),
+                      "trove expiry journal v1\n" + std::to_string(r.id) + "\t" + r.path + "\n")
+          .ok());
+  ExpiryReport rep;
+  ASSERT_TRUE(FinishExpiryJournal((*other)->fs(), (*other)->catalog(), run, r.link, &rep).ok());
+  EXPECT_TRUE(rep.journal_finished);
+}
+
+TEST_F(MoverTest, ASegmentThatExpiresWhileItIsCopiedLeavesNoFile) {
+  auto recs = WriteToSpool(2);
+  ASSERT_TRUE(WriteFileAtomic(DefaultFs(), IndexPathFor(recs[0].path),
+                              "not an index, but a file to clean up")
+                  .ok());
+  MoverOptions o;
+  bool once = false;
+  o.step_hook = [&](const std::string& step) {
+    if (step != "copied" || once) return;
+    once = true;  // the first segment: its copy is in place, its row not yet moved
+    ExpireThroughJournal(dir_.path(), recs[0]);
+  };
+  auto m = RunMover(*store_, o);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->expired_meanwhile, 1);
+  EXPECT_EQ(m->moved, 1);
+  EXPECT_TRUE(m->errors.empty()) << m->errors[0];
+  EXPECT_EQ(FilesOf(dir_.path(), recs[0]), 0u);
+  EXPECT_EQ(cat().GetSegment(recs[0].name)->state, SegmentState::kExpired);
+  EXPECT_EQ(cat().GetSegment(recs[1].name)->area, StorageArea::kPrimary);
+  FsckReport f = Fsck();
+  EXPECT_TRUE(f.consistent());
+}
+
+TEST_F(MoverTest, AnExpiryJournalWrittenBeforeTheMoveDeletesTheMovedCopy) {
+  auto recs = WriteToSpool(2);
+  // The expiry decided (journal, spool path) and crashed; the mover then
+  // relocated the segment; the roll-forward must delete the primary copy.
+  MoverReport m = Move();
+  EXPECT_EQ(m.moved, 2);
+  ExpireThroughJournal(dir_.path(), recs[0]);
+  EXPECT_EQ(FilesOf(dir_.path(), recs[0]), 0u);
+  EXPECT_EQ(cat().GetSegment(recs[0].name)->state, SegmentState::kExpired);
+  EXPECT_EQ(FilesOf(dir_.path(), recs[1]), 1u);
+  FsckReport f = Fsck();
+  EXPECT_TRUE(f.consistent());
 }
 
 }  // namespace
