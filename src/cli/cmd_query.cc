@@ -1,8 +1,6 @@
 // trove query: stored packets matching a pcap-filter expression, as pcap.
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -10,6 +8,9 @@
 #include "cli/signals.h"
 #include "cli/store_access.h"
 #include "query/query_runner.h"
+#include "util/log.h"
+#include "util/process_priority.h"
+#include "util/rate_limiter.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -62,12 +63,12 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
       "query", "Stored packets matching a pcap-filter expression, in time order, as pcap");
   struct Opts {
-    std::string link, since, until, out = "-", format;
+    std::string link, since, until, out = "-", format, max_rate, io_priority;
     std::vector<std::string> expr;
     uint64_t limit = 0;
-    bool explain = false, json = false, follow = false, include_open = false;
+    bool explain = false, json = false, follow = false, include_open = false, stats = false;
     double poll = 0.5;
-    int nice = 10;
+    int nice = -1;  // -1: [query] nice
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--link", o->link, "Only this link");
@@ -81,7 +82,8 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::IsMember({"pcap", "pcapng"}));
   cmd->add_flag("--explain", o->explain,
                 "Print the plan (pruned / index / scan per segment) and stop");
-  cmd->add_flag("--json", o->json, "With --explain: the plan as JSON");
+  cmd->add_flag("--json", o->json,
+                "With --explain: the plan as JSON; with --stats: the stats as JSON");
   cmd->add_flag("--follow,-f", o->follow,
                 "After the stored matches, stream matches from newly published segments until "
                 "interrupted");
@@ -90,8 +92,16 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--include-open", o->include_open,
                 "Also scan the segments being written (their flushed blocks)");
   cmd->add_option("--nice", o->nice,
-                  "CPU priority of the query (setpriority; default 10, below a capture)")
+                  "CPU priority of the query (default: [query] nice, 10: below a capture)")
       ->check(CLI::Range(0, 19));
+  cmd->add_option("--io-priority", o->io_priority,
+                  "I/O class: idle, best-effort[:N] or none (default: [query] io_priority, idle)");
+  cmd->add_option("--max-rate", o->max_rate,
+                  "Read segment files at most this many bytes/s, e.g. 50M; 0 = unlimited "
+                  "(default: [query] max_read_rate, 200M)");
+  cmd->add_flag("--stats", o->stats,
+                "Print what the query read (packets, segments, bytes, time throttled) to "
+                "stderr; as JSON with --json");
   cmd->add_option("expr", o->expr, "pcap-filter expression (tcpdump syntax); empty = every packet");
   cmd->callback([&g, o] {
     std::string expr;
@@ -107,16 +117,37 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     q.limit_packets = o->limit;
     if (!o->link.empty()) q.link = o->link;
 
-    // Retrieval yields to capture and import on the same machine.
-    // (Only ever lowered: a query already run under `nice` stays there.)
-    errno = 0;
-    const int cur = getpriority(PRIO_PROCESS, 0);
-    if (errno == 0 && cur < o->nice) (void)setpriority(PRIO_PROCESS, 0, o->nice);
     QueryFilter bpf(expr);
-    // Validate the expression before touching the store.
+    // Validate the expression (and the options) before touching the store.
     if (Status s = bpf.Prepare(1); !s.ok())
       throw ExitError{2, "bad filter expression: " + s.message()};
+    std::optional<uint64_t> cli_rate;
+    if (!o->max_rate.empty()) {
+      auto r = ParseSize(o->max_rate);
+      if (!r.ok()) throw ExitError{2, "--max-rate: " + r.status().message()};
+      cli_rate = *r;
+    }
+    std::optional<IoPriority> cli_io;
+    if (!o->io_priority.empty()) {
+      auto r = IoPriority::Parse(o->io_priority);
+      if (!r.ok()) throw ExitError{2, "--io-priority: " + r.status().message()};
+      cli_io = *r;
+    }
     auto store = OpenStoreOrThrow(g);
+    // Retrieval yields to capture and import on the same machine: lower CPU
+    // and I/O priority (only ever lowered) and a bound on the bytes read.
+    const QueryConfig& qc = store->config().query;
+    if (Status s = LowerCpuPriority(o->nice >= 0 ? o->nice : qc.nice); !s.ok())
+      LogWarning("query: " + s.message());
+    IoPriority io;  // [query] io_priority was validated when the config was read
+    if (cli_io)
+      io = *cli_io;
+    else if (auto parsed = IoPriority::Parse(qc.io_priority); parsed.ok())
+      io = *parsed;
+    if (Status s = LowerIoPriority(io); !s.ok()) LogWarning("query: " + s.message());
+    RateLimiter limiter(cli_rate ? *cli_rate : qc.max_read_rate);
+    q.read_limit = &limiter;
+    const int64_t started = MonotonicNs();
     if (o->include_open && o->follow)
       throw ExitError{2,
                       "--include-open and --follow cannot be combined (an open segment would "
@@ -183,11 +214,39 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
           break;
         }
         delivered += more->packets_out;
+        st->packets_out += more->packets_out;
+        st->packets_read += more->packets_read;
+        st->segments_opened += more->segments_opened;
         fs = (*out)->Flush();
       }
       if (!fs.ok()) st = fs;
     }
     Status c = (*out)->Close();
+    if (o->stats && st.ok()) {
+      const double secs = static_cast<double>(MonotonicNs() - started) * 1e-9;
+      nlohmann::json j{{"packets_out", st->packets_out},
+                       {"packets_examined", st->packets_read},
+                       {"segments_read", st->segments_opened},
+                       {"bytes_read", limiter.acquired()},
+                       {"max_read_rate", limiter.rate()},
+                       {"throttled_s", static_cast<double>(limiter.slept_ns()) * 1e-9},
+                       {"elapsed_s", secs},
+                       {"io_priority", io.ToString()}};
+      if (o->json)
+        std::fprintf(stderr, "%s\n", j.dump().c_str());
+      else
+        std::fprintf(
+            stderr,
+            "trove query: %llu packets out, %llu examined, %llu segments read, %s read in "
+            "%.3f s (%.3f s throttled at %s/s; io %s)\n",
+            static_cast<unsigned long long>(st->packets_out),
+            static_cast<unsigned long long>(st->packets_read),
+            static_cast<unsigned long long>(st->segments_opened),
+            FormatBytes(static_cast<double>(limiter.acquired())).c_str(), secs,
+            static_cast<double>(limiter.slept_ns()) * 1e-9,
+            limiter.rate() ? FormatBytes(static_cast<double>(limiter.rate())).c_str() : "unlimited",
+            io.ToString().c_str());
+    }
     if (!st.ok()) throw ExitError{1, st.status().message()};
     if (!c.ok()) throw ExitError{1, c.message()};
   });

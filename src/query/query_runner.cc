@@ -1,6 +1,7 @@
 #include "query/query_runner.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <queue>
 #include <set>
 
@@ -68,7 +69,13 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter
         }
       }
     }
-    auto ix = ReadIndexFile(IndexPathFor(r.path));
+    const std::string ix_path = IndexPathFor(r.path);
+    if (o.read_limit) {
+      std::error_code ec;
+      const auto n = std::filesystem::file_size(ix_path, ec);
+      if (!ec) o.read_limit->Acquire(n);
+    }
+    auto ix = ReadIndexFile(ix_path);
     if (!ix.ok()) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason =
@@ -128,27 +135,17 @@ struct Cursor {
 Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const QueryOptions& o,
                             CaptureOutput& out) {
   QueryStats st;
-  std::vector<Cursor> cursors;
-  for (const SegmentPlan& sp : plan.segments) {
-    if (sp.kind != SegmentPlan::Kind::kIndex && sp.kind != SegmentPlan::Kind::kScan) continue;
-    Cursor c;
-    auto rd = SegmentReader::Open(sp.seg.path);
-    if (!rd.ok() && sp.open) continue;  // published since planning: not read twice
-    TROVE_ASSIGN_OR_RETURN(c.reader, std::move(rd));
-    if (sp.kind == SegmentPlan::Kind::kIndex && sp.monotonic) {
-      c.walk = sp.candidates.offsets;
-    } else {
-      // Every packet is visited for the running maximum of timestamps.
-      TROVE_ASSIGN_OR_RETURN(c.walk, c.reader->AllPacketOffsets());
-      if (sp.kind == SegmentPlan::Kind::kIndex) {
-        c.candidates = sp.candidates.offsets;
-        c.filter_walk = true;
-      }
-    }
-    c.order = cursors.size();
-    cursors.push_back(std::move(c));
+  // Segments to read, in plan order (catalogued ones by (start, id), then
+  // the open ones, which have no catalogued start and are opened first).
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < plan.segments.size(); ++i) {
+    const SegmentPlan& sp = plan.segments[i];
+    if (sp.kind == SegmentPlan::Kind::kIndex || sp.kind == SegmentPlan::Kind::kScan)
+      todo.push_back(i);
   }
-  // Advances a cursor to its next matching packet; false at the end.
+  std::vector<Cursor> cursors(plan.segments.size());
+  // Advances a cursor to its next matching packet; false at the end (the
+  // cursor's file and offsets are released then).
   auto advance = [&](Cursor& c) -> Result<bool> {
     while (c.next < c.walk.size()) {
       const uint64_t off = c.walk[c.next++];
@@ -165,6 +162,7 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
       c.key = c.running_max;
       return true;
     }
+    c = Cursor{};
     return false;
   };
   auto later = [&](size_t a, size_t b) {
@@ -173,11 +171,44 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
     return x.key != y.key ? x.key > y.key : x.order > y.order;
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> heap(later);
-  for (size_t i = 0; i < cursors.size(); ++i) {
-    TROVE_ASSIGN_OR_RETURN(bool has, advance(cursors[i]));
+  // Opens plan.segments[i] and queues its first match.
+  auto open = [&](size_t i) -> Status {
+    const SegmentPlan& sp = plan.segments[i];
+    auto rd = SegmentReader::Open(sp.seg.path);
+    if (!rd.ok() && sp.open) return Status::Ok();  // published since planning: not read twice
+    Cursor& c = cursors[i];
+    TROVE_ASSIGN_OR_RETURN(c.reader, std::move(rd));
+    c.reader->set_read_limit(o.read_limit);
+    ++st.segments_opened;
+    if (sp.kind == SegmentPlan::Kind::kIndex && sp.monotonic) {
+      c.walk = sp.candidates.offsets;
+    } else {
+      // Every packet is visited for the running maximum of timestamps.
+      TROVE_ASSIGN_OR_RETURN(c.walk, c.reader->AllPacketOffsets());
+      if (sp.kind == SegmentPlan::Kind::kIndex) {
+        c.candidates = sp.candidates.offsets;
+        c.filter_walk = true;
+      }
+    }
+    c.order = i;
+    TROVE_ASSIGN_OR_RETURN(bool has, advance(c));
     if (has) heap.push(i);
-  }
-  while (!heap.empty()) {
+    return Status::Ok();
+  };
+  // A segment's merge keys are >= its first (smallest) timestamp, so it
+  // need not be open while every queued head is earlier than that.
+  auto starts = [&](size_t i) {
+    const SegmentPlan& sp = plan.segments[i];
+    return sp.open ? INT64_MIN : sp.seg.stats.first_ts_ns;
+  };
+  std::stable_sort(todo.begin(), todo.end(),
+                   [&](size_t a, size_t b) { return starts(a) < starts(b); });
+  size_t pending = 0;
+  for (;;) {
+    while (pending < todo.size() &&
+           (heap.empty() || starts(todo[pending]) <= cursors[heap.top()].key))
+      TROVE_RETURN_IF_ERROR(open(todo[pending++]));
+    if (heap.empty()) break;
     if (o.limit_packets && st.packets_out >= o.limit_packets) break;
     const size_t i = heap.top();
     heap.pop();

@@ -11,6 +11,13 @@
 // maximum of its timestamps, which is where mergecap's head-by-head merge
 // puts each of its packets; so the output equals
 // `tcpdump -r <mergecap of the segments> -w - EXPR` for that range.
+// Segments are opened lazily, in (start, id) order, only when the merge
+// reaches their first timestamp, and released when exhausted: memory and
+// open maps are bounded by the segments that overlap in time, not by the
+// range queried, and --limit-packets stops before later ones are touched.
+// With QueryOptions::read_limit, every byte of a segment or index file the
+// query reads is charged to that rate limiter first (whole files for scans,
+// the candidate packet blocks for index lookups).
 // One query per call; no shared state.
 
 #include <cstdint>
@@ -20,11 +27,12 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "query/query_filter.h"
 #include "query/capture_output.h"
 #include "query/filter_expr.h"
 #include "query/open_segments.h"
 #include "query/planner.h"
+#include "query/query_filter.h"
+#include "util/rate_limiter.h"
 
 namespace trove {
 
@@ -37,6 +45,7 @@ struct QueryOptions {
   // Segments being written (--include-open): scanned after the catalogued
   // ones unless already catalogued under their final name.
   std::vector<OpenSegmentFile> open_segments;
+  RateLimiter* read_limit = nullptr;  // not owned; nullptr = unlimited
 };
 
 struct SegmentPlan {
@@ -64,7 +73,8 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter
 
 struct QueryStats {
   uint64_t packets_out = 0;
-  uint64_t packets_read = 0;  // candidates examined
+  uint64_t packets_read = 0;     // candidates examined
+  uint64_t segments_opened = 0;  // index or scan segments actually read
 };
 Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const QueryOptions& o,
                             CaptureOutput& out);

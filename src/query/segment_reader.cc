@@ -63,17 +63,28 @@ Result<PcapngPacket> SegmentReader::PacketAt(uint64_t off) const {
                                         ticks % ticks_per_s_ * 1000000000u / ticks_per_s_);
   pk.data = map_->data() + off + 28;
   pk.block_offset = off;
+  if (limit_ && !whole_file_charged_) limit_->Acquire(blen);
   return pk;
 }
 
 Result<std::vector<uint64_t>> SegmentReader::AllPacketOffsets() const {
   std::vector<uint64_t> out;
+  constexpr uint64_t kStep = 1 << 20;
+  uint64_t charged = 0;
   PcapngVisitor v;
   v.on_packet = [&](const PcapngPacket& p) {
     out.push_back(p.block_offset);
+    if (limit_ && p.block_offset - charged >= kStep) {
+      limit_->Acquire(p.block_offset - charged);
+      charged = p.block_offset;
+    }
     return true;
   };
   PcapngParseResult r = ParsePcapng(map_->data(), map_->size(), v);
+  if (limit_) {
+    limit_->Acquire(map_->size() - charged);
+    whole_file_charged_ = true;
+  }
   if (!r.error.ok()) return r.error;
   return out;
 }

@@ -5,6 +5,9 @@
 // resolution) from the header blocks; PacketAt() is bounds-checked and
 // fails with the file and offset when the offset is not a packet block.
 // AllPacketOffsets() lists every packet for segments without an index.
+// With a rate limiter set, PacketAt charges each block it returns and
+// AllPacketOffsets the whole file (as it walks, in 1 MiB steps; later
+// PacketAt calls are then free: the file has been read).
 // Not thread-safe; cheap to open one per segment per query.
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 
 #include "segment/pcapng_format.h"
 #include "util/fs.h"
+#include "util/rate_limiter.h"
 #include "util/status.h"
 
 namespace trove {
@@ -26,6 +30,7 @@ class SegmentReader {
   Result<PcapngPacket> PacketAt(uint64_t offset) const;
   Result<std::vector<uint64_t>> AllPacketOffsets() const;
   const std::string& path() const { return path_; }
+  void set_read_limit(RateLimiter* r) { limit_ = r; }
 
  private:
   SegmentReader() = default;
@@ -36,6 +41,8 @@ class SegmentReader {
   bool swap_ = false;
   uint16_t linktype_ = 0;
   uint64_t ticks_per_s_ = 1000000000;
+  RateLimiter* limit_ = nullptr;
+  mutable bool whole_file_charged_ = false;
 };
 
 }  // namespace trove

@@ -8,8 +8,9 @@
 
 #include "anon/key_schedule.h"
 #include "anon/level_policy.h"
-#include "packet/bpf_program.h"
 #include "levels/prefix.h"
+#include "packet/bpf_program.h"
+#include "util/process_priority.h"
 #include "util/time_util.h"
 
 namespace trove {
@@ -298,6 +299,19 @@ Status ParseConnections(const toml::table& t, const std::string& origin, Connect
   return Status::Ok();
 }
 
+Status ParseQuery(const toml::table& t, const std::string& origin, QueryConfig* q) {
+  TROVE_RETURN_IF_ERROR(CheckKeys(t, origin, {"max_read_rate", "io_priority", "nice"}, "query"));
+  TROVE_RETURN_IF_ERROR(Get(t, origin, "max_read_rate", &q->max_read_rate));
+  TROVE_RETURN_IF_ERROR(Get(t, origin, "io_priority", &q->io_priority));
+  if (auto p = IoPriority::Parse(q->io_priority); !p.ok())
+    return p.status().Annotate(origin + ": [query] io_priority");
+  uint32_t nice = static_cast<uint32_t>(q->nice);
+  TROVE_RETURN_IF_ERROR(Get(t, origin, "nice", &nice));
+  if (nice > 19) return Status::InvalidArgument(origin + ": [query] nice must be 0..19");
+  q->nice = static_cast<int>(nice);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string& origin) {
@@ -312,7 +326,8 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
   }
   StoreConfig c;
   TROVE_RETURN_IF_ERROR(CheckKeys(
-      root, origin, {"storage", "link", "level", "owner", "class", "connections"}, "top level"));
+      root, origin, {"storage", "link", "level", "owner", "class", "connections", "query"},
+      "top level"));
   for (const char* k : {"level", "owner", "class"})
     if (auto* n = root.get(k); n && !n->is_array_of_tables())
       return Status::InvalidArgument(Where(origin, *n) + ": '" + k +
@@ -379,6 +394,11 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
                                      ": 'connections' must be a [connections] table");
     TROVE_RETURN_IF_ERROR(ParseConnections(*n->as_table(), origin, &c.connections));
   }
+  if (auto* n = root.get("query")) {
+    if (!n->is_table())
+      return Status::InvalidArgument(Where(origin, *n) + ": 'query' must be a [query] table");
+    TROVE_RETURN_IF_ERROR(ParseQuery(*n->as_table(), origin, &c.query));
+  }
   return c;
 }
 
@@ -441,6 +461,12 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
     << "icmp_timeout = " << DurationString(c.connections.icmp_timeout_ns) << "\n"
     << "other_timeout = " << DurationString(c.connections.other_timeout_ns) << "\n"
     << "fragment_timeout = " << DurationString(c.connections.fragment_timeout_ns) << "\n";
+  o << "\n[query]\n"
+    << "# Retrieval yields to capture: segment bytes read per second (0 = unlimited),\n"
+    << "# I/O class (idle | best-effort[:N] | none) and nice value of `trove query`.\n"
+    << "max_read_rate = " << c.query.max_read_rate << "\n"
+    << "io_priority = " << q(c.query.io_priority) << "\n"
+    << "nice = " << c.query.nice << "\n";
   for (const auto& k : c.classes) {
     o << "\n[[class]]\n"
       << "# A connection's class is the matching class of highest precedence for its\n"

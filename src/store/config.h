@@ -88,8 +88,17 @@ struct ConnectionConfig {
   int64_t fragment_timeout_ns = 30'000'000'000;  // first fragment -> later fragments
 };
 
+// Retrieval (trove query) yields to capture: it runs at a lower CPU and I/O
+// priority and reads segment files at most max_read_rate bytes/s.
+struct QueryConfig {
+  uint64_t max_read_rate = 200ull * 1000 * 1000;  // bytes/s; 0 = unlimited
+  std::string io_priority = "idle";               // idle | best-effort[:N] | none
+  int nice = 10;                                  // 0..19
+};
+
 struct StoreConfig {
   StorageConfig storage;
+  QueryConfig query;
   std::vector<LinkConfig> links;
   // Empty (a store created before classes existed): every packet is stored
   // as captured, with no connection tracking.

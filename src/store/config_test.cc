@@ -37,6 +37,9 @@ void ExpectSameConfig(const StoreConfig& a, const StoreConfig& b) {
   EXPECT_EQ(a.storage.checkpoint_bytes, b.storage.checkpoint_bytes);
   EXPECT_EQ(a.storage.probe_interval_ns, b.storage.probe_interval_ns);
   EXPECT_EQ(a.storage.keys, b.storage.keys);
+  EXPECT_EQ(a.query.max_read_rate, b.query.max_read_rate);
+  EXPECT_EQ(a.query.io_priority, b.query.io_priority);
+  EXPECT_EQ(a.query.nice, b.query.nice);
   ASSERT_EQ(a.links.size(), b.links.size());
   for (size_t i = 0; i < a.links.size(); ++i) {
     SCOPED_TRACE("link " + std::to_string(i));
@@ -113,6 +116,9 @@ TEST(StoreConfig, DefaultValues) {
   EXPECT_EQ(c.levels[1].mac_epoch, "month");
   EXPECT_TRUE(c.levels[1].enabled);
   EXPECT_TRUE(c.owners.empty());
+  EXPECT_EQ(c.query.max_read_rate, 200'000'000u);
+  EXPECT_EQ(c.query.io_priority, "idle");
+  EXPECT_EQ(c.query.nice, 10);
   // A config without [[level]] gets the same defaults.
   StoreConfig m = MustParse(kMinimal);
   ASSERT_EQ(m.levels.size(), 2u);
@@ -173,6 +179,9 @@ TEST(StoreConfig, EveryFieldChangedRoundTrip) {
   c.levels = {l1, l2};
   c.owners = {OwnerConfig{"campus", {"10.1.0.0/16", "2001:db8:1::/48"}},
               OwnerConfig{"lab-2", {"192.0.2.7/32"}}};
+  c.query.max_read_rate = 0;
+  c.query.io_priority = "best-effort:5";
+  c.query.nice = 19;
   StoreConfig back = MustParse(SerializeStoreConfig(c));
   ExpectSameConfig(c, back);
 }
@@ -366,6 +375,11 @@ TEST(StoreConfigErrors, OutOfRangeValues) {
   ExpectError("[[link]]\nsegment_duration = 9223372036854775807\n",
               {o + ":2", "'segment_duration'"});
   ExpectError("[[link]]\nring_size = \"512KiB\"\n", {o + ":1", "ring_size", "1MiB"});
+  ExpectError("[[link]]\n[query]\nnice = 20\n", {o, "[query] nice", "0..19"});
+  ExpectError("[[link]]\n[query]\nio_priority = \"realtime\"\n",
+              {o, "[query] io_priority", "realtime"});
+  ExpectError("[[link]]\n[query]\nmax_read_rate = \"fast\"\n", {o + ":3", "'max_read_rate'"});
+  ExpectError("[[link]]\n[query]\nspeed = 1\n", {o + ":3", "speed"});
 }
 
 TEST(StoreConfigErrors, BadLinkNames) {

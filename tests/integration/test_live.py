@@ -22,41 +22,21 @@ sigterm   `trove capture` without --duration stopped by SIGTERM right after
           consistent and the pings sent before the signal are stored.
 """
 
-import atexit
 import os
 import re
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import trove_it as it
-from trove_it import Failure, Skip, check, check_eq
+from live_it import (Background, KernelTimestamps, VethPair, reexec_in_network_namespace,
+                     start_ref_tcpdump, stop_tcpdump)
+from trove_it import check, check_eq
 
-NS_ENV = "TROVE_IT_IN_NETNS"
 HTTP_PORT = 8080
-
-
-def reexec_in_network_namespace():
-    if os.environ.get(NS_ENV) == "1":
-        return None
-    if os.geteuid() != 0:
-        return "needs root (network namespaces, packet capture)"
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        return "unshare or ip not installed"
-    probe = subprocess.run(["unshare", "-n", "-m", "--propagation", "private", "true"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"cannot create a network namespace: {probe.stderr.strip()}"
-    env = dict(os.environ, **{NS_ENV: "1"})
-    sys.stdout.flush()
-    os.execvpe("unshare", ["unshare", "-n", "-m", "--propagation", "private",
-                           sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
-    return None
 
 
 def packets_of(lines):
@@ -68,52 +48,6 @@ def packets_of(lines):
         elif out:
             out[-1][1].append(line)
     return out
-
-
-class Background:
-    """A process whose stderr goes to a file we can poll."""
-
-    def __init__(self, cmd, err_path: Path):
-        self.err_path = err_path
-        self._err = open(err_path, "w")
-        self.p = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL,
-                                  stderr=self._err, start_new_session=True)
-        atexit.register(self.kill)
-
-    def wait_ready(self, needle, timeout=10):
-        if not it.wait_for_line(self.err_path, needle, timeout, self.p):
-            raise Failure(f"`{' '.join(map(str, self.p.args))}` did not print {needle!r} within "
-                          f"{timeout}s (exit {self.p.poll()}): {self.stderr()[-500:]!r}")
-
-    def stderr(self):
-        return self.err_path.read_text(errors="replace")
-
-    def wait(self, timeout):
-        try:
-            return self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise Failure(f"`{' '.join(map(str, self.p.args))}` still running after {timeout}s")
-        finally:
-            self._err.close()
-
-    def kill(self):
-        if self.p.poll() is None:
-            it.kill_group(self.p)
-            self.p.wait()
-
-
-def start_ref_tcpdump(iface, ref: Path, tmp: Path) -> Background:
-    td = Background(["tcpdump", "-i", iface, "-nn", "--immediate-mode",
-                     "--time-stamp-precision=nano", "-w", ref], tmp / "tcpdump.err")
-    td.wait_ready("listening on")
-    return td
-
-
-def stop_tcpdump(td: Background):
-    time.sleep(0.5)
-    os.kill(td.p.pid, signal.SIGINT)
-    td.wait(10)
 
 
 # TCP on lo: the kernel does not give every packet socket the same stamp
@@ -175,24 +109,6 @@ def compare_with_reference(store: it.Store, ref: Path):
     return got_text
 
 
-class KernelTimestamps:
-    """Holds a socket with SO_TIMESTAMPNS open, which turns on the kernel's
-    global receive timestamping: every received skb is stamped once in
-    netif_rx, and all packet sockets (tcpdump's and trove's) report that one
-    stamp. Without it (no timestamping socket open, e.g. during plain TCP on
-    lo) each packet socket stamps the packet itself at delivery, and the two
-    captures differ by a few hundred ns."""
-
-    def __enter__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        so_timestampns = getattr(socket, "SO_TIMESTAMPNS", 35)  # asm-generic value (x86, arm)
-        self.sock.setsockopt(socket.SOL_SOCKET, so_timestampns, 1)
-        return self
-
-    def __exit__(self, *exc):
-        self.sock.close()
-
-
 def count(lines, needle):
     return sum(1 for l in lines if needle in l)
 
@@ -246,43 +162,24 @@ def loopback():
 
 @it.case
 def veth_pair():
-    with it.tempdir() as tmp:
-        peer = subprocess.Popen(["unshare", "-n", "sleep", "120"], start_new_session=True)
-        atexit.register(lambda: peer.poll() is None and peer.kill())
-        try:
-            time.sleep(0.2)
-            pid = str(peer.pid)
-            it.run(["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"])
-            it.run(["ip", "link", "set", "v1", "netns", pid])
-            for cmd in (["ip", "link", "set", "lo", "up"],
-                        ["ip", "addr", "add", "169.254.10.2/24", "dev", "v1"],
-                        ["ip", "link", "set", "v1", "up"]):
-                it.run(["nsenter", "-t", pid, "-n", *cmd])
-            it.run(["ip", "addr", "add", "169.254.10.1/24", "dev", "v0"])
-            it.run(["ip", "link", "set", "v0", "up"])
-            it.run(["ping", "-n", "-c", "1", "-W", "5", "169.254.10.2"], timeout=10)  # link is up
-
-            store = it.new_store(tmp)
-            ref = tmp / "ref.pcap"
-            with KernelTimestamps():
-                td = start_ref_tcpdump("v0", ref, tmp)
-                trove = Background(store.cmd("capture", "--interface", "v0", "--snaplen", "0",
-                                             "--duration", "5"), tmp / "trove.err")
-                trove.wait_ready("capturing on v0")
-                time.sleep(0.3)
-                it.run(["ping", "-n", "-c", "10", "-i", "0.05", "169.254.10.2"], timeout=20)
-                rc = trove.wait(30)
-                check_eq(rc, 0, f"trove capture exit status (stderr: {trove.stderr()[-500:]!r})")
-                stop_tcpdump(td)
-            got = compare_with_reference(store, ref)
-            check_eq(count(got, "169.254.10.1 > 169.254.10.2: ICMP echo request"), 10,
-                     "echo requests stored")
-            check_eq(count(got, "169.254.10.2 > 169.254.10.1: ICMP echo reply"), 10,
-                     "echo replies stored")
-        finally:
-            subprocess.run(["ip", "link", "del", "v0"], capture_output=True)
-            peer.kill()
-            peer.wait()
+    with it.tempdir() as tmp, VethPair("169.254.10.1", "169.254.10.2"):
+        store = it.new_store(tmp)
+        ref = tmp / "ref.pcap"
+        with KernelTimestamps():
+            td = start_ref_tcpdump("v0", ref, tmp)
+            trove = Background(store.cmd("capture", "--interface", "v0", "--snaplen", "0",
+                                         "--duration", "5"), tmp / "trove.err")
+            trove.wait_ready("capturing on v0")
+            time.sleep(0.3)
+            it.run(["ping", "-n", "-c", "10", "-i", "0.05", "169.254.10.2"], timeout=20)
+            rc = trove.wait(30)
+            check_eq(rc, 0, f"trove capture exit status (stderr: {trove.stderr()[-500:]!r})")
+            stop_tcpdump(td)
+        got = compare_with_reference(store, ref)
+        check_eq(count(got, "169.254.10.1 > 169.254.10.2: ICMP echo request"), 10,
+                 "echo requests stored")
+        check_eq(count(got, "169.254.10.2 > 169.254.10.1: ICMP echo reply"), 10,
+                 "echo replies stored")
 
 
 @it.case
@@ -311,7 +208,7 @@ def sigterm_stops_cleanly():
 
 
 if __name__ == "__main__":
-    why = reexec_in_network_namespace()
+    why = reexec_in_network_namespace(__file__)
     if why:
         print(f"SKIP live: {why}")
         print("0 passed, 0 failed, 3 skipped")

@@ -1,0 +1,141 @@
+"""Helpers of the live-capture tests: a private network namespace, a veth
+pair into a second one, background processes, a reference tcpdump."""
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import trove_it as it
+from trove_it import Failure
+
+NS_ENV = "TROVE_IT_IN_NETNS"
+def reexec_in_network_namespace(script):
+    """Re-executes `script` as root in a new network and mount namespace;
+    returns why it cannot (the caller skips), or None inside it."""
+    if os.environ.get(NS_ENV) == "1":
+        return None
+    if os.geteuid() != 0:
+        return "needs root (network namespaces, packet capture)"
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        return "unshare or ip not installed"
+    probe = subprocess.run(["unshare", "-n", "-m", "--propagation", "private", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"cannot create a network namespace: {probe.stderr.strip()}"
+    env = dict(os.environ, **{NS_ENV: "1"})
+    sys.stdout.flush()
+    os.execvpe("unshare", ["unshare", "-n", "-m", "--propagation", "private",
+                           sys.executable, os.path.abspath(script), *sys.argv[1:]], env)
+    return None
+
+
+class Background:
+    """A process whose stderr goes to a file we can poll."""
+
+    def __init__(self, cmd, err_path: Path):
+        self.err_path = err_path
+        self._err = open(err_path, "w")
+        self.p = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL,
+                                  stderr=self._err, start_new_session=True)
+        atexit.register(self.kill)
+
+    def wait_ready(self, needle, timeout=10):
+        if not it.wait_for_line(self.err_path, needle, timeout, self.p):
+            raise Failure(f"`{' '.join(map(str, self.p.args))}` did not print {needle!r} within "
+                          f"{timeout}s (exit {self.p.poll()}): {self.stderr()[-500:]!r}")
+
+    def stderr(self):
+        return self.err_path.read_text(errors="replace")
+
+    def wait(self, timeout):
+        try:
+            return self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise Failure(f"`{' '.join(map(str, self.p.args))}` still running after {timeout}s")
+        finally:
+            self._err.close()
+
+    def kill(self):
+        if self.p.poll() is None:
+            it.kill_group(self.p)
+            self.p.wait()
+
+
+def start_ref_tcpdump(iface, ref: Path, tmp: Path) -> Background:
+    td = Background(["tcpdump", "-i", iface, "-nn", "--immediate-mode", "-B", "65536",
+                     "--time-stamp-precision=nano", "-w", ref], tmp / "tcpdump.err")
+    td.wait_ready("listening on")
+    return td
+
+
+def stop_tcpdump(td: Background):
+    time.sleep(0.5)
+    os.kill(td.p.pid, signal.SIGINT)
+    td.wait(10)
+
+
+class KernelTimestamps:
+    """Holds a socket with SO_TIMESTAMPNS open, which turns on the kernel's
+    global receive timestamping: every received skb is stamped once in
+    netif_rx, and all packet sockets (tcpdump's and trove's) report that one
+    stamp. Without it (no timestamping socket open, e.g. during plain TCP on
+    lo) each packet socket stamps the packet itself at delivery, and the two
+    captures differ by a few hundred ns."""
+
+    def __enter__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        so_timestampns = getattr(socket, "SO_TIMESTAMPNS", 35)  # asm-generic value (x86, arm)
+        self.sock.setsockopt(socket.SOL_SOCKET, so_timestampns, 1)
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+
+class VethPair:
+    """v0 (here, ADDR0/24) <-> v1 (in a second network namespace, ADDR1/24).
+    `peer_cmd(...)` runs a command in the peer's namespace. IPv6 is off on
+    both ends, so the kernel adds no traffic of its own (router/neighbour
+    solicitations) to what the test sends."""
+
+    def __init__(self, addr0="169.254.10.1", addr1="169.254.10.2", quiet=True):
+        self.addr0, self.addr1, self.quiet = addr0, addr1, quiet
+
+    def __enter__(self):
+        self.peer = subprocess.Popen(["unshare", "-n", "sleep", "600"], start_new_session=True)
+        atexit.register(lambda: self.peer.poll() is None and self.peer.kill())
+        time.sleep(0.2)
+        self.pid = str(self.peer.pid)
+        it.run(["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"])
+        it.run(["ip", "link", "set", "v1", "netns", self.pid])
+        if self.quiet:
+            for iface, ns in (("v0", None), ("v1", self.pid)):
+                sysctl = ["sysctl", "-q", "-w", f"net.ipv6.conf.{iface}.disable_ipv6=1"]
+                it.run(sysctl if ns is None else ["nsenter", "-t", ns, "-n", *sysctl])
+        for cmd in (["ip", "link", "set", "lo", "up"],
+                    ["ip", "addr", "add", f"{self.addr1}/24", "dev", "v1"],
+                    ["ip", "link", "set", "v1", "up"]):
+            self.peer_run(cmd)
+        it.run(["ip", "addr", "add", f"{self.addr0}/24", "dev", "v0"])
+        it.run(["ip", "link", "set", "v0", "up"])
+        it.run(["ping", "-n", "-c", "1", "-W", "5", self.addr1], timeout=10)  # link is up
+        return self
+
+    def peer_cmd(self, cmd):
+        return ["nsenter", "-t", self.pid, "-n", *[str(c) for c in cmd]]
+
+    def peer_run(self, cmd, **kw):
+        return it.run(self.peer_cmd(cmd), **kw)
+
+    def __exit__(self, *exc):
+        subprocess.run(["ip", "link", "del", "v0"], capture_output=True)
+        self.peer.kill()
+        self.peer.wait()
