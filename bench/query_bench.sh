@@ -76,19 +76,19 @@ echo "archive: ${#SEGS[@]} segments, $archive_bytes bytes, indexes $index_bytes 
 # Deterministic picks from the first segment's connections: the client of
 # its 50th TCP connection (host), and its largest TCP connection with at
 # most 100 packets (one connection).
-read -r HOST CONN < <("$TROVE" flows --store "$STORE" --format json \
-    --until "$(python3 -c "import json,subprocess,sys
-segs=json.loads(subprocess.check_output(['$TROVE','ls','--store','$STORE','--json']))
-s=min(segs,key=lambda s:(s['start_ns'],s['id'])); print((s['start_ns']+10**9)//10**9)")" |
+first_end=$("$TROVE" ls --store "$STORE" --json | python3 -c '
+import json, sys
+s = min(json.load(sys.stdin), key=lambda s: (s["start_ns"], s["id"]))
+print((s["start_ns"] + 10**9) // 10**9)')
+read -r HOST CONN < <("$TROVE" flows --store "$STORE" --format json --until "$first_end" |
   python3 -c '
 import json, sys
 rows = [r for r in json.load(sys.stdin) if r["proto"] == "tcp"]
 host = rows[min(49, len(rows) - 1)]["id.orig_h"]
 small = [r for r in rows if r["orig_pkts"] + r["resp_pkts"] <= 100]
 c = max(small, key=lambda r: r["orig_pkts"] + r["resp_pkts"])
-expr = (f"tcp and host {c[\"id.orig_h\"]} and host {c[\"id.resp_h\"]} and "
-        f"port {c[\"id.orig_p\"]} and port {c[\"id.resp_p\"]}")
-print(host, expr.replace(" ", "_"))')
+a, b, p, q = c["id.orig_h"], c["id.resp_h"], c["id.orig_p"], c["id.resp_p"]
+print(host, f"tcp_and_host_{a}_and_host_{b}_and_port_{p}_and_port_{q}")')
 CONN=${CONN//_/ }
 declare -A EXPRS=([host]="host $HOST" [connection]="$CONN")
 echo "host query: ${EXPRS[host]}"
@@ -108,8 +108,8 @@ for q in host connection; do
   e=${EXPRS[$q]}
   "$TROVE" query --store "$STORE" --max-rate 0 -w "$OUT/q-trove.pcap" "$e"
   : >"$OUT/q-ref.txt"
-  for s in "${SEGS[@]}"; do tcpdump -nn -tt --nano -r "$s" "$e" 2>/dev/null >>"$OUT/q-ref.txt"; done
-  tcpdump -nn -tt --nano -r "$OUT/q-trove.pcap" 2>/dev/null >"$OUT/q-trove.txt"
+  for s in "${SEGS[@]}"; do tcpdump -nn -tt --nano -S -r "$s" "$e" 2>/dev/null >>"$OUT/q-ref.txt"; done
+  tcpdump -nn -tt --nano -S -r "$OUT/q-trove.pcap" 2>/dev/null >"$OUT/q-trove.txt"
   if ! cmp -s "$OUT/q-trove.txt" "$OUT/q-ref.txt"; then
     echo "MISMATCH for $q ($e): trove query differs from tcpdump -r over the segments" >&2
     exit 1

@@ -1,5 +1,6 @@
 #include "index/index_codec.h"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -78,6 +79,16 @@ class Reader {
     pos_ += k;
   }
   uint64_t Var(const char* what) {
+    if (n_ - pos_ >= 10 && ok()) {  // no bounds check per byte
+      uint64_t v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        const uint8_t b = p_[pos_++];
+        v |= static_cast<uint64_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) return v;
+      }
+      Fail(std::string("varint too long (") + what + ")");
+      return 0;
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (!Need(1, what)) return 0;
@@ -87,6 +98,45 @@ class Reader {
     }
     Fail(std::string("varint too long (") + what + ")");
     return 0;
+  }
+  void Skip(size_t k) {
+    if (Need(k, "skip")) pos_ += k;
+  }
+  // Skips n varints (each at most 10 bytes). Eight bytes at a time: a
+  // byte without the high bit ends a varint; a run of 10 bytes with it set
+  // is a varint too long (the byte loop reports it, like Var).
+  void SkipVars(uint64_t n, const char* what) {
+    if (!ok()) return;
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    size_t run = 0;  // continuation bytes of the varint in progress
+    while (std::endian::native == std::endian::little && n >= 8 && n_ - pos_ >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p_ + pos_, 8);
+      const uint64_t ends = ~w & kHigh;  // one bit per terminating byte
+      if (ends == 0 || run + static_cast<size_t>(__builtin_ctzll(ends) >> 3) >= 10) break;
+      const uint64_t t = (ends >> 7) * 0x0101010101010101ull >> 56;  // bytes set
+      if (t > n) break;
+      // Runs between terminators in one word are < 8 bytes; the bytes after
+      // the last terminator carry over to the next word.
+      run = static_cast<size_t>(__builtin_clzll(ends) >> 3);
+      n -= t;
+      pos_ += 8;
+    }
+    for (; n && ok(); --n) {
+      for (;;) {
+        if (pos_ >= n_) {
+          Fail(std::string("truncated (") + what + ")");
+          return;
+        }
+        const uint8_t b = p_[pos_++];
+        if (!(b & 0x80)) break;
+        if (++run >= 10) {
+          Fail(std::string("varint too long (") + what + ")");
+          return;
+        }
+      }
+      run = 0;
+    }
   }
   int64_t SVar(const char* what) {
     uint64_t z = Var(what);
@@ -150,7 +200,7 @@ constexpr size_t kRecordFixedBytes = 16 + 16 + 2 + 2 + 4 + 4 + 4 + 1;  // minimu
 
 }  // namespace
 
-std::string EncodeSegmentIndex(const SegmentIndex& ix) {
+std::string EncodeSegmentIndex(const SegmentIndex& ix, uint32_t version) {
   Writer b;
   b.U16(static_cast<uint16_t>(ix.segment_name.size()));
   b.Bytes(ix.segment_name.data(), ix.segment_name.size());
@@ -180,13 +230,16 @@ std::string EncodeSegmentIndex(const SegmentIndex& ix) {
     b.Var(c.packets[1]);
     b.Var(c.bytes[0]);
     b.Var(c.bytes[1]);
-    // offsets: count, then deltas (first absolute)
+    // offsets: count, (v2) their byte length, then deltas (first absolute)
     b.Var(c.offsets.size());
+    Writer offs;
     uint64_t prev = 0;
     for (uint64_t o : c.offsets) {
-      b.Var(o - prev);
+      offs.Var(o - prev);
       prev = o;
     }
+    if (version >= 2) b.Var(offs.str().size());
+    b.Bytes(offs.str().data(), offs.str().size());
   }
   b.U32(static_cast<uint32_t>(ix.addresses.size()));
   for (const AddressPosting& a : ix.addresses) {
@@ -210,7 +263,7 @@ std::string EncodeSegmentIndex(const SegmentIndex& ix) {
 
   Writer h;
   h.Bytes(kIndexMagic, 8);
-  h.U32(kIndexVersion);
+  h.U32(version);
   h.U32(0);  // flags
   h.U64(body.size());
   // The first 8 bytes of the SHA-256 digest, in digest order.
@@ -219,7 +272,45 @@ std::string EncodeSegmentIndex(const SegmentIndex& ix) {
   return h.str() + body;
 }
 
-Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const std::string& path) {
+namespace {
+
+// Reads n delta-coded offsets (ascending, each < segment_bytes when known).
+void ReadOffsets(Reader& r, uint64_t n, uint64_t segment_bytes, std::vector<uint64_t>* out) {
+  out->reserve(n);
+  uint64_t cur = 0;
+  for (uint64_t j = 0; j < n && r.ok(); ++j) {
+    const uint64_t d = r.Var("offset");
+    if (j > 0 && d == 0) r.Fail("offsets not ascending");
+    cur += d;
+    if (segment_bytes != 0 && cur >= segment_bytes)
+      r.Fail("offset " + std::to_string(cur) + " beyond the segment size " +
+             std::to_string(segment_bytes));
+    out->push_back(cur);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<uint64_t>> RecordOffsets(const SegmentIndex& ix, const ConnRecord& r) {
+  const uint64_t n = r.total_packets();
+  if (!ix.deferred || !r.offsets.empty() || n == 0) return r.offsets;
+  const SegmentIndex::Deferred& d = *ix.deferred;
+  if (r.offsets_at < kIndexHeaderBytes || r.offsets_at > d.len)
+    return Status::Corruption("index " + d.path + ": record offsets at " +
+                              std::to_string(r.offsets_at) + " outside the file");
+  const size_t at = static_cast<size_t>(r.offsets_at);
+  Reader rd(d.data + at, d.len - at, at, d.path);
+  std::vector<uint64_t> out;
+  ReadOffsets(rd, n, ix.segment_bytes, &out);
+  if (rd.ok() && r.offsets_bytes && rd.pos() != r.offsets_bytes)
+    rd.Fail("offsets take " + std::to_string(rd.pos()) + " bytes, not " +
+            std::to_string(r.offsets_bytes));
+  if (!rd.ok()) return rd.status();
+  return out;
+}
+
+Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const std::string& path,
+                                        const IndexDecodeOptions& opts) {
   Reader hr(data, len, 0, path);
   char magic[8] = {};
   hr.Bytes(magic, 8, "magic");
@@ -228,9 +319,9 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
                               ": corrupt at offset 0: bad magic (not a trove index)");
   }
   const uint32_t version = static_cast<uint32_t>(hr.Fixed(4, "version"));
-  if (hr.ok() && version != kIndexVersion)
+  if (hr.ok() && (version < 1 || version > kIndexVersion))
     return Status::Corruption("index " + path + ": corrupt at offset 8: unsupported version " +
-                              std::to_string(version) + " (this trove reads version " +
+                              std::to_string(version) + " (this trove reads versions 1 to " +
                               std::to_string(kIndexVersion) + ")");
   hr.Fixed(4, "flags");
   const uint64_t body_len = hr.Fixed(8, "body length");
@@ -244,7 +335,7 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
                               std::to_string(body_len) + " but the file holds " +
                               std::to_string(len - kIndexHeaderBytes) + " bytes after the header");
   const uint8_t* body = data + kIndexHeaderBytes;
-  if (BodyChecksum(body, body_len) != sum)
+  if (opts.verify_checksum && BodyChecksum(body, body_len) != sum)
     return Status::Corruption("index " + path +
                               ": corrupt at offset 24: checksum mismatch over bytes " +
                               std::to_string(kIndexHeaderBytes) + ".." + std::to_string(len));
@@ -298,16 +389,24 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
     if (r.ok() && n != c.packets[0] + c.packets[1])
       r.Fail("record has " + std::to_string(n) + " offsets for " +
              std::to_string(c.packets[0] + c.packets[1]) + " packets");
-    c.offsets.reserve(n);
-    uint64_t cur = 0;
-    for (uint64_t j = 0; j < n && r.ok(); ++j) {
-      const uint64_t d = r.Var("offset");
-      if (j > 0 && d == 0) r.Fail("offsets not ascending");
-      cur += d;
-      if (ix.segment_bytes != 0 && cur >= ix.segment_bytes)
-        r.Fail("offset " + std::to_string(cur) + " beyond the segment size " +
-               std::to_string(ix.segment_bytes));
-      c.offsets.push_back(cur);
+    // v2 gives the offsets' byte length: skipping them is O(1).
+    const uint64_t offs_len = version >= 2 ? r.Var("offsets length") : 0;
+    if (version >= 2 && r.ok() && (offs_len < n || offs_len > r.left() || (n == 0 && offs_len)))
+      r.Fail("offsets length " + std::to_string(offs_len) + " impossible for " + std::to_string(n) +
+             " offsets here");
+    const size_t offs_start = r.pos();
+    if (opts.defer_offsets) {
+      c.offsets_at = kIndexHeaderBytes + r.pos();
+      c.offsets_bytes = offs_len;
+      if (version >= 2)
+        r.Skip(static_cast<size_t>(offs_len));
+      else
+        r.SkipVars(n, "offset");
+    } else {
+      ReadOffsets(r, n, ix.segment_bytes, &c.offsets);
+      if (version >= 2 && r.ok() && r.pos() - offs_start != offs_len)
+        r.Fail("offsets take " + std::to_string(r.pos() - offs_start) + " bytes, not " +
+               std::to_string(offs_len));
     }
     total_offsets += n;
     ix.conns.push_back(std::move(c));
@@ -316,7 +415,15 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
     r.Fail("records hold " + std::to_string(total_offsets) + " packets, header says " +
            std::to_string(ix.packets));
   const uint64_t naddr = r.Count(r.Fixed(4, "address count"), 18, "addresses");
+  // Postings skipped (opts.postings false): their ids are not read.
+  auto skip_ids = [&](const char* what) { r.SkipVars(r.Count(r.Var(what), 1, what), what); };
   for (uint64_t i = 0; i < naddr && r.ok(); ++i) {
+    if (!opts.postings) {
+      uint8_t skip[17];
+      r.Bytes(skip, sizeof skip, "address");
+      skip_ids("address posting");
+      continue;
+    }
     AddressPosting a;
     a.ip_version = static_cast<uint8_t>(r.Fixed(1, "address version"));
     r.Bytes(a.addr, 16, "address");
@@ -331,6 +438,11 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
   }
   const uint64_t nports = r.Count(r.Fixed(4, "port count"), 3, "ports");
   for (uint64_t i = 0; i < nports && r.ok(); ++i) {
+    if (!opts.postings) {
+      r.Fixed(2, "port");
+      skip_ids("port posting");
+      continue;
+    }
     PortPosting p;
     p.port = static_cast<uint16_t>(r.Fixed(2, "port"));
     p.conns = GetIds(r, ix.conns.size(), "port posting");
@@ -352,6 +464,14 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
   }
   if (r.ok() && r.left() != 0) r.Fail(std::to_string(r.left()) + " trailing bytes");
   if (!r.ok()) return r.status();
+  if (opts.defer_offsets) {
+    auto d = std::make_shared<SegmentIndex::Deferred>();
+    d->owner = opts.owner;
+    d->data = data;
+    d->len = len;
+    d->path = path;
+    ix.deferred = std::move(d);
+  }
   return ix;
 }
 

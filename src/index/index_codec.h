@@ -10,7 +10,9 @@
 // decoding failed. Pure functions; thread-safe.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "index/segment_index.h"
 #include "util/status.h"
@@ -18,10 +20,31 @@
 namespace trove {
 
 inline constexpr char kIndexMagic[8] = {'T', 'R', 'O', 'V', 'E', 'I', 'D', 'X'};
-inline constexpr uint32_t kIndexVersion = 1;
+// Version 2 adds each record's offsets byte length (so a reader skips them
+// in O(1)); version 1 files are still read.
+inline constexpr uint32_t kIndexVersion = 2;
 inline constexpr size_t kIndexHeaderBytes = 32;
 
-std::string EncodeSegmentIndex(const SegmentIndex& ix);
-Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const std::string& path);
+struct IndexDecodeOptions {
+  bool verify_checksum = true;
+  // Skip over each record's packet offsets (most of the file) instead of
+  // decoding them; RecordOffsets() decodes one record's on demand, with the
+  // same checks. The caller must keep `data` alive: pass its owner.
+  bool defer_offsets = false;
+  std::shared_ptr<const void> owner;
+  // false: the address and port postings are skipped, unread and unchecked
+  // (SegmentIndex::addresses/ports stay empty); for readers that judge
+  // records one by one (SelectCandidates).
+  bool postings = true;
+};
+
+std::string EncodeSegmentIndex(const SegmentIndex& ix, uint32_t version = kIndexVersion);
+Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const std::string& path,
+                                        const IndexDecodeOptions& opts = {});
+
+// The record's packet offsets: r.offsets, or decoded from ix.deferred.
+// Corruption (naming the file and offset) when they are damaged: not
+// ascending, beyond the segment, or truncated.
+Result<std::vector<uint64_t>> RecordOffsets(const SegmentIndex& ix, const ConnRecord& r);
 
 }  // namespace trove

@@ -30,9 +30,12 @@ Status WriteIndexFile(Fs& fs, const std::string& path, const SegmentIndex& ix,
   return s;
 }
 
-Result<SegmentIndex> ReadIndexFile(const std::string& path) {
+Result<SegmentIndex> ReadIndexFile(const std::string& path, const IndexDecodeOptions& opts) {
   TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(path));
-  return DecodeSegmentIndex(m->data(), m->size(), path);
+  std::shared_ptr<const MappedFile> map(std::move(m));
+  IndexDecodeOptions o = opts;
+  if (o.defer_offsets) o.owner = map;
+  return DecodeSegmentIndex(map->data(), map->size(), path, o);
 }
 
 void CopyIndexSidecar(Fs& fs, const std::string& from_segment_path,

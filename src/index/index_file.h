@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "index/index_codec.h"
 #include "index/segment_index.h"
 #include "util/fs.h"
 #include "util/status.h"
@@ -19,7 +20,9 @@ std::string IndexPathFor(const std::string& segment_path);
 
 Status WriteIndexFile(Fs& fs, const std::string& path, const SegmentIndex& ix,
                       uint64_t* bytes_written = nullptr);
-Result<SegmentIndex> ReadIndexFile(const std::string& path);
+// With opts.defer_offsets the file's memory map stays alive in the result
+// (SegmentIndex::deferred); opts.owner is set here.
+Result<SegmentIndex> ReadIndexFile(const std::string& path, const IndexDecodeOptions& opts = {});
 // A segment moved (spool -> primary): its index follows it, written
 // durably beside the new path; Move also removes the old one. Best effort:
 // an index that cannot be read or written is dropped (queries scan the

@@ -17,6 +17,7 @@
 // such records, so query answers stay exact.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ struct ConnRecord {
   uint8_t tcp_flags[2] = {0, 0};  // OR of TCP flags per direction
   uint8_t flags = 0;
   std::vector<uint64_t> offsets;  // EPB offsets in the segment, ascending
+  // Decoded with IndexDecodeOptions::defer_offsets: `offsets` is empty and
+  // the encoded offsets start at this byte of SegmentIndex::deferred
+  // (RecordOffsets() in index_codec.h decodes them).
+  uint64_t offsets_at = 0;
+  uint64_t offsets_bytes = 0;  // their encoded length (format v2; 0 in v1)
 
   bool has(Flags f) const { return (flags & f) != 0; }
   uint64_t total_packets() const { return packets[0] + packets[1]; }
@@ -81,6 +87,16 @@ struct SegmentIndex {
   std::vector<AddressPosting> addresses;  // sorted by (ip_version, addr)
   std::vector<PortPosting> ports;         // sorted by port
   std::vector<TimeBlock> time_map;        // in file order
+
+  // Set when decoded with deferred offsets: the encoded file (kept alive by
+  // `owner`, e.g. its memory map) and its path for error messages.
+  struct Deferred {
+    std::shared_ptr<const void> owner;
+    const uint8_t* data = nullptr;
+    size_t len = 0;
+    std::string path;
+  };
+  std::shared_ptr<const Deferred> deferred;
 
   // Postings lookups (binary search); nullptr when absent.
   const AddressPosting* FindAddress(uint8_t ip_version, const uint8_t addr[16]) const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "index/index_codec.h"
+
 namespace trove {
 namespace {
 
@@ -108,8 +110,8 @@ Tri EvalOnSummary(const FilterExpr& e, const SegmentSummary& s) {
   }
 }
 
-CandidateSet SelectCandidates(const SegmentIndex& ix, const std::optional<FilterExpr>& e,
-                              const TimeRange& range) {
+Result<CandidateSet> SelectCandidates(const SegmentIndex& ix, const std::optional<FilterExpr>& e,
+                                      const TimeRange& range) {
   CandidateSet c;
   c.records = ix.conns.size();
   // Time-map blocks outside the range, as offset intervals to skip.
@@ -134,7 +136,8 @@ CandidateSet SelectCandidates(const SegmentIndex& ix, const std::optional<Filter
     if (!range.Overlaps(r.first_ts_ns, r.last_ts_ns)) continue;
     if (e && EvalOnRecord(*e, r) == Tri::kFalse) continue;
     ++c.candidate_records;
-    for (uint64_t off : r.offsets)
+    TROVE_ASSIGN_OR_RETURN(std::vector<uint64_t> offsets, RecordOffsets(ix, r));
+    for (uint64_t off : offsets)
       if (skip.empty() || !skipped(off)) c.offsets.push_back(off);
   }
   std::sort(c.offsets.begin(), c.offsets.end());

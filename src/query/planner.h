@@ -42,7 +42,8 @@ struct CandidateSet {
 
 // Candidates of one segment: records not False under `e` (every record
 // when e is nullopt), restricted to time-map blocks overlapping `range`.
-CandidateSet SelectCandidates(const SegmentIndex& ix, const std::optional<FilterExpr>& e,
-                              const TimeRange& range);
+// Corruption when a candidate record's deferred offsets are damaged.
+Result<CandidateSet> SelectCandidates(const SegmentIndex& ix, const std::optional<FilterExpr>& e,
+                                      const TimeRange& range);
 
 }  // namespace trove

@@ -121,7 +121,9 @@ TEST(Planner, NeverContradictsLibpcapOnRandomExpressions) {
     Status ps = bpf.Prepare(1);
     if (!ps.ok()) continue;  // e.g. `src and dst host` of the other family: libpcap refuses
     ++tested;
-    const CandidateSet cand = SelectCandidates(seg.index, e, TimeRange{});
+    auto cand_or = SelectCandidates(seg.index, e, TimeRange{});
+    ASSERT_TRUE(cand_or.ok()) << cand_or.status().message();
+    const CandidateSet& cand = *cand_or;
     const std::set<uint64_t> cset(cand.offsets.begin(), cand.offsets.end());
     if (cand.offsets.size() < seg.packets.size()) ++narrowed;
     bool any_match = false;
@@ -156,7 +158,9 @@ TEST(Planner, TimeRangeSkipsBlocksAndRecords) {
   TimeRange r;
   r.since_ns = tm[2].min_ts_ns;
   r.until_ns = tm[2].max_ts_ns + 1;
-  const CandidateSet c = SelectCandidates(seg.index, std::nullopt, r);
+  auto c_or = SelectCandidates(seg.index, std::nullopt, r);
+  ASSERT_TRUE(c_or.ok());
+  const CandidateSet& c = *c_or;
   EXPECT_GE(c.blocks_skipped, 2u);
   // Every packet inside the range is a candidate (hand check against the list).
   std::set<uint64_t> cset(c.offsets.begin(), c.offsets.end());

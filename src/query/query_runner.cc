@@ -75,17 +75,27 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter
       const auto n = std::filesystem::file_size(ix_path, ec);
       if (!ec) o.read_limit->Acquire(n);
     }
-    auto ix = ReadIndexFile(ix_path);
+    // Only the candidate records' packet offsets are decoded.
+    IndexDecodeOptions dopt;
+    dopt.defer_offsets = true;
+    dopt.postings = false;  // SelectCandidates judges each record
+    auto ix = ReadIndexFile(ix_path, dopt);
+    Result<CandidateSet> cand = Status::Ok();
+    if (ix.ok() && ix->segment_bytes == r.file_bytes && ix->segment_name == r.name)
+      cand = SelectCandidates(*ix, plan.parsed, o.range);
     if (!ix.ok()) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason =
           ix.status().code() == Status::Code::kNotFound ? "no index" : ix.status().message();
+    } else if (!cand.ok()) {
+      sp.kind = SegmentPlan::Kind::kScan;
+      sp.reason = cand.status().message();
     } else if (ix->segment_bytes != r.file_bytes || ix->segment_name != r.name) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason = "index does not describe this file (stale)";
     } else {
       sp.kind = SegmentPlan::Kind::kIndex;
-      sp.candidates = SelectCandidates(*ix, plan.parsed, o.range);
+      sp.candidates = std::move(*cand);
       sp.monotonic = ix->monotonic;
       sp.reason = plan.parsed ? "index" : "index (all packets: " + plan.why_not + ")";
     }

@@ -68,8 +68,12 @@ class Background:
             self.p.wait()
 
 
-def start_ref_tcpdump(iface, ref: Path, tmp: Path) -> Background:
-    td = Background(["tcpdump", "-i", iface, "-nn", "--immediate-mode", "-B", "65536",
+def start_ref_tcpdump(iface, ref: Path, tmp: Path, snaplen: int = 0) -> Background:
+    """tcpdump -w REF on iface, nanosecond stamps, a 128 MiB kernel buffer.
+    A small snaplen matters under load: in immediate mode libpcap gives every
+    packet a ring slot of the snaplen (256 KiB by default)."""
+    td = Background(["tcpdump", "-i", iface, "-nn", "--immediate-mode", "-B", "131072",
+                     *(["-s", str(snaplen)] if snaplen else []),
                      "--time-stamp-precision=nano", "-w", ref], tmp / "tcpdump.err")
     td.wait_ready("listening on")
     return td

@@ -86,7 +86,7 @@ def query_during_replay():
         ref = tmp / "ref.pcap"
         follow_out = tmp / "follow.pcap"
         with KernelTimestamps():
-            td = start_ref_tcpdump("v0", ref, tmp)
+            td = start_ref_tcpdump("v0", ref, tmp, snaplen=2048)  # synth frames are <= 1514
             cap_out = open(tmp / "capture.json", "w")
             cap_err = tmp / "capture.err"
             cap = subprocess.Popen(store.cmd("capture", "--link", "wire", "--json"),
