@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "packet/decoder.h"
+#include "packet/packet_flow.h"
 #include "segment/pcapng_format.h"
 #include "segment/segment_recovery.h"
 #include "segment/segment_scan.h"
@@ -323,6 +324,7 @@ void SegmentWriter::Failover(const Status& why) {
       p.data = b + 28;
       DecodedPacket d;
       Decode(p, &d);
+      ComputeFlow(p, &d);
       if (!seg_) {
         StorageArea target = failed == StorageArea::kPrimary ? StorageArea::kSpool
                                                              : StorageArea::kPrimary;
