@@ -5,6 +5,8 @@
 #   a  trove import --snaplen 64          (fresh store each run)
 #   b  trove import --snaplen 0           (fresh store each run)
 #   c  tcpdump -r IN -w OUT               (full copy: the baseline for b)
+#   c' tcpdump -r IN -w OUT && sync -f OUT (the same, made durable as trove
+#                                         makes its segments: like for like)
 #   d  tracesplit -S 64 -b 512000000 pcapfile:IN pcapfile:OUT
 #                                         (snap to 64 + rotate: the baseline for a)
 #   trove stores are made with --cutoff none (every byte kept, like the
@@ -41,7 +43,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) N=$2; shift 2 ;;
     --memory-scaling) SCALING=1; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -86,12 +88,13 @@ run_tool() {  # tool, run index
     trove-full+levels) timed "$1" "$2" "$TROVE" import --store "$RUN/store" --snaplen 0 "$IN" ;;
     trove-tm)   timed "$1" "$2" "$TROVE" import --store "$RUN/store" "$IN" ;;
     tcpdump)    timed "$1" "$2" tcpdump -r "$IN" -w "$RUN/out.pcap" ;;
+    tcpdump+sync) timed "$1" "$2" sh -c 'tcpdump -r "$1" -w "$2" && sync -f "$2"' sh "$IN" "$RUN/out.pcap" ;;
     tracesplit) timed "$1" "$2" tracesplit -Z none -S 64 -b 512000000 "pcapfile:$IN" "pcapfile:$RUN/out" ;;
   esac
   rm -rf "$RUN"
 }
 
-TOOLS=(trove64 trove-full trove64+levels trove-full+levels trove-tm tcpdump tracesplit)
+TOOLS=(trove64 trove-full trove64+levels trove-full+levels trove-tm tcpdump tcpdump+sync tracesplit)
 for i in $(seq 1 "$N"); do
   echo "round $i/$N"
   for tool in "${TOOLS[@]}"; do run_tool "$tool" "$i"; done
@@ -114,8 +117,10 @@ fi
     "trove64+levels=trove import --snaplen 64, deriving scrubbed + scrambled" \
     "trove-full+levels=trove import --snaplen 0, deriving scrubbed + scrambled" \
     "trove-tm=trove import, new-store defaults: 20 KB cutoff class, levels, index" \
-    "tcpdump=tcpdump -r IN -w OUT" "tracesplit=tracesplit -S 64 -b 512000000" \
-    -- trove64/tracesplit trove-full/tcpdump trove64+levels/tracesplit trove-full+levels/tcpdump
+    "tcpdump=tcpdump -r IN -w OUT" "tcpdump+sync=tcpdump -r IN -w OUT && sync -f OUT" \
+    "tracesplit=tracesplit -S 64 -b 512000000" \
+    -- trove64/tracesplit trove-full/tcpdump trove-full/tcpdump+sync trove64+levels/tracesplit \
+    trove-full+levels/tcpdump
   if [[ -n "$scaling" ]]; then
     python3 - "$RESULTS" "$in_bytes" "$scaling" <<'PY'
 import csv, statistics, sys

@@ -33,6 +33,7 @@ class FileSource final : public PacketSource {
  private:
   FileSource() = default;
   std::string path_;
+  std::unique_ptr<char[]> read_buffer_;  // the FILE's stdio buffer; outlives pcap_
   pcap_t* pcap_ = nullptr;
   Status error_;
   uint64_t offset_ = 0, total_ = 0;

@@ -18,7 +18,7 @@ ConnectionTable::ConnectionTable(ConnectionTableOptions opts) : opts_(opts) {
   max_slots_ = 1024;
   while (max_slots_ < 2ull * opts_.max_connections) max_slots_ <<= 1;
   const uint64_t n = std::min<uint64_t>(max_slots_, 4096);
-  slots_.assign(n, Slot{kNil, 0});
+  slots_.assign(n, Slot{});
   mask_ = n - 1;
 }
 
@@ -33,15 +33,8 @@ size_t ConnectionTable::MaxMemoryBytes() const {
 // Doubles the index (load > 1/2). Rare: log2(max_slots / 4096) times in
 // the life of a table, each O(size).
 void ConnectionTable::GrowIndex() {
-  std::vector<Slot> old(slots_.size() * 2, Slot{kNil, 0});
-  old.swap(slots_);
+  ResizeProbeSlots(&slots_, slots_.size() * 2);
   mask_ = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.idx == kNil) continue;
-    uint64_t pos = s.tag & mask_;
-    while (slots_[pos].idx != kNil) pos = (pos + 1) & mask_;
-    slots_[pos] = s;
-  }
 }
 
 ProtoGroup ConnectionTable::GroupOf(const FlowKey& k) {
@@ -179,7 +172,7 @@ void ConnectionTable::SetClass(Connection* c, uint8_t klass) {
   ++active_by_class_[klass];
 }
 
-Connection* ConnectionTable::Touch(const FlowKey& key, bool src_is_hi, int64_t ts_ns,
+Connection* ConnectionTable::Touch(const FlowKey& key, uint64_t hash, bool src_is_hi, int64_t ts_ns,
                                    bool* created) {
   if (ts_ns > now_) now_ = ts_ns;
   if (now_ >= next_sweep_) {
@@ -187,7 +180,7 @@ Connection* ConnectionTable::Touch(const FlowKey& key, bool src_is_hi, int64_t t
     next_sweep_ = now_ + kSweepIntervalNs;
   }
   const uint8_t dir = src_is_hi ? Connection::kSeenHiToLo : Connection::kSeenLoToHi;
-  const uint32_t tag = static_cast<uint32_t>(key.Hash());
+  const uint32_t tag = static_cast<uint32_t>(hash);
   uint64_t pos = ProbeFind(key, tag);
   if (pos != kNotFound) {
     const uint32_t idx = slots_[pos].idx;

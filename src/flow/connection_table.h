@@ -32,6 +32,7 @@
 
 #include "flow/connection.h"
 #include "packet/flow_key.h"
+#include "util/probe_slots.h"
 
 namespace trove {
 
@@ -58,7 +59,12 @@ class ConnectionTable {
   // Finds or creates the connection of `key` and counts one packet on it
   // (direction: src_is_hi as from MakeFlowKey). *created is set when a new
   // connection was started (klass kNoClass, bytes 0). Never null.
-  Connection* Touch(const FlowKey& key, bool src_is_hi, int64_t ts_ns, bool* created);
+  // `hash` is key.Hash(), when the caller has it already (packet_flow.h).
+  Connection* Touch(const FlowKey& key, uint64_t hash, bool src_is_hi, int64_t ts_ns,
+                    bool* created);
+  Connection* Touch(const FlowKey& key, bool src_is_hi, int64_t ts_ns, bool* created) {
+    return Touch(key, key.Hash(), src_is_hi, ts_ns, created);
+  }
   // The active connection of `key`, or null. Does not count a packet.
   Connection* Find(const FlowKey& key);
   // Sets the class of a connection (keeps the per-class active counts).
@@ -80,11 +86,8 @@ class ConnectionTable {
   static ProtoGroup GroupOf(const FlowKey& k);
 
  private:
-  static constexpr uint32_t kNil = 0xffffffffu;
-  struct Slot {
-    uint32_t idx;  // pool index, kNil = empty
-    uint32_t tag;  // low 32 bits of the key hash (home = tag & mask)
-  };
+  static constexpr uint32_t kNil = ProbeSlot::kNil;
+  using Slot = ProbeSlot;  // pool index (kNil = empty), low 32 bits of the key hash
   struct List {
     uint32_t head = kNil, tail = kNil;
   };

@@ -1,6 +1,7 @@
 #include "flow/control_server.h"
 
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -76,22 +77,28 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Start(const std::string& p
   return std::unique_ptr<ControlServer>(new ControlServer(fd, path));
 }
 
-ControlServer::ControlServer(int fd, std::string path) : listen_fd_(fd), path_(std::move(path)) {
+ControlServer::ControlServer(int fd, std::string path)
+    : listen_fd_(fd), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), path_(std::move(path)) {
   thread_ = std::thread([this] { Serve(); });
 }
 
 ControlServer::~ControlServer() {
   stop_ = true;
   cv_.notify_all();
+  if (wake_fd_ >= 0) {  // end the server's poll now, not at its timeout
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
   if (thread_.joinable()) thread_.join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
   ::close(listen_fd_);
   ::unlink(path_.c_str());
 }
 
 void ControlServer::Serve() {
   while (!stop_.load()) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
+    pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (::poll(p, wake_fd_ >= 0 ? 2 : 1, 200) <= 0 || (p[0].revents & POLLIN) == 0) continue;
     const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) continue;
     HandleClient(c);

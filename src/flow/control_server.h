@@ -51,6 +51,7 @@ class ControlServer {
   void HandleClient(int fd);
 
   int listen_fd_;
+  int wake_fd_;  // eventfd: the destructor wakes Serve()'s poll through it
   std::string path_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

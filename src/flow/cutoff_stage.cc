@@ -5,6 +5,7 @@
 
 #include "packet/decoder.h"
 #include "packet/flow_key.h"
+#include "packet/packet_flow.h"
 
 namespace trove {
 namespace {
@@ -22,6 +23,7 @@ void ClampDecoded(const PacketRef& p, DecodedPacket* d) {
     return;
   }
   Decode(p, d);  // the cut is inside the headers
+  ComputeFlow(p, d);
 }
 
 }  // namespace
@@ -74,24 +76,26 @@ uint8_t CutoffStage::DynamicClassOf(const FlowKey& key, int64_t now) {
 
 bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
   const uint32_t captured = p->caplen;
-  FlowKey key;
-  bool src_is_hi = false;
   Connection* conn = nullptr;
   uint8_t k;
-  if (MakeFlowKey(*p, *d, &key, &src_is_hi)) {
-    if (key.kind == FlowKind::kFragment) {
-      FlowKey owner;
-      if (fragments_.Lookup(key, p->ts_ns, &owner))
-        key = owner;
-      else
-        key = FragmentMap::HostPairKey(key);
+  FlowRef scratch;
+  if (const FlowRef* f = FlowOf(*p, *d, &scratch)) {
+    // Non-first fragments join the connection of their first fragment (or
+    // their host pair): a different key, hashed here.
+    FlowKey owner;
+    const FlowKey* key = &f->key;
+    uint64_t hash = f->hash;
+    if (f->key.kind == FlowKind::kFragment) {
+      if (!fragments_.Lookup(f->key, p->ts_ns, &owner)) owner = FragmentMap::HostPairKey(f->key);
+      key = &owner;
+      hash = owner.Hash();
     } else if (d->first_fragment) {
-      fragments_.RememberFirst(key, d->frag_id, p->ts_ns);
+      fragments_.RememberFirst(f->key, d->frag_id, p->ts_ns);
     }
     bool created = false;
-    conn = table_.Touch(key, src_is_hi, p->ts_ns, &created);
+    conn = table_.Touch(*key, hash, f->src_is_hi, p->ts_ns, &created);
     if (created) {
-      uint8_t c = dynamic_.empty() ? kNoClass : DynamicClassOf(key, table_.now_ns());
+      uint8_t c = dynamic_.empty() ? kNoClass : DynamicClassOf(*key, table_.now_ns());
       if (c == kNoClass) c = matcher_.Classify(*p);
       table_.SetClass(conn, c);
       if (c != kNoClass) ++counters_[c].connections;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "packet/packet_flow.h"
 #include "segment/pcapng_format.h"
 
 namespace trove {
@@ -25,23 +26,39 @@ bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d) {
   return false;
 }
 
-ConnRecord& SegmentIndexBuilder::RecordFor(const FlowKey& k, bool* fresh) {
-  auto [it, inserted] = by_key_.try_emplace(k, static_cast<uint32_t>(conns_.size()));
-  *fresh = inserted;
-  if (inserted) {
-    conns_.emplace_back();
-    conns_.back().key = k;
+ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, bool* fresh) {
+  if (2 * (conns_.size() + 1) > slots_.size()) GrowSlots();
+  const uint32_t tag = static_cast<uint32_t>(f.hash);
+  for (uint64_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
+    ProbeSlot& s = slots_[pos];
+    if (s.idx == ProbeSlot::kNil) {
+      s = ProbeSlot{static_cast<uint32_t>(conns_.size()), tag};
+      *fresh = true;
+      conns_.emplace_back();
+      conns_.back().key = f.key;
+      return conns_.back();
+    }
+    if (s.tag == tag && conns_[s.idx].key == f.key) {
+      *fresh = false;
+      return conns_[s.idx];
+    }
   }
-  return conns_[it->second];
+}
+
+// Doubles the slots (from 1024); rare: log2(records / 512) times a segment.
+void SegmentIndexBuilder::GrowSlots() {
+  ResizeProbeSlots(&slots_, slots_.empty() ? 1024 : slots_.size() * 2);
+  mask_ = slots_.size() - 1;
 }
 
 void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64_t offset) {
-  FlowKey k;
-  bool hi_to_lo = false;
+  FlowRef scratch;
+  const FlowRef* f = FlowOf(p, d, &scratch);
+  const bool hi_to_lo = f != nullptr && f->src_is_hi;
   ConnRecord* r;
   bool fresh;
-  if (MakeFlowKey(p, d, &k, &hi_to_lo)) {
-    r = &RecordFor(k, &fresh);
+  if (f != nullptr) {
+    r = &RecordFor(*f, &fresh);
   } else {
     // ARP and other ethertypes that libpcap also sees as not IP, untagged,
     // vs. packets we could not decode (judged "maybe" for everything).

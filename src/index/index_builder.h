@@ -1,18 +1,21 @@
 #pragma once
 // SegmentIndexBuilder: accumulates the index of one segment from the
 // packets as they are stored (offset of each EPB given by the writer), so
-// closing a segment never re-reads it. Add() is O(1) amortised (one hash
-// lookup); Snapshot() copies the current state into an immutable
-// SegmentIndex with postings sorted (O(records + packets)). Not
-// thread-safe: the owner (IndexingObserver) serialises Add and Snapshot.
+// closing a segment never re-reads it. Add() is O(1) amortised (one probe
+// of its own table with the packet's precomputed flow hash); Snapshot()
+// copies the current state into an immutable SegmentIndex with postings
+// sorted (O(records + packets)). Not thread-safe: the owner
+// (IndexingObserver) serialises Add and Snapshot.
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "index/segment_index.h"
 #include "packet/decoded.h"
+#include "packet/flow_key.h"
 #include "packet/packet.h"
+#include "util/probe_slots.h"
 
 namespace trove {
 
@@ -33,11 +36,17 @@ class SegmentIndexBuilder {
   uint64_t end_offset() const { return end_offset_; }
 
  private:
-  ConnRecord& RecordFor(const FlowKey& k, bool* fresh);
+  ConnRecord& RecordFor(const FlowRef& f, bool* fresh);
+  void GrowSlots();
 
   std::string name_;
   uint16_t linktype_;
-  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_key_;
+  // Open-addressing index of the IP records by flow (linear probing, load
+  // <= 1/2, never deletes), probed with the packet's precomputed hash
+  // (packet_flow.h): the record index and the hash's low 32 bits (home =
+  // tag & mask).
+  std::vector<ProbeSlot> slots_;
+  uint64_t mask_ = 0;
   std::vector<ConnRecord> conns_;  // offsets stay empty: see locs_
   // (record, offset) per packet in file order; bucketed by Snapshot(), so
   // Add() never grows a per-record vector.

@@ -8,6 +8,7 @@
 #include "capture/file_source.h"
 #include "capture/packet_ring.h"
 #include "packet/decoder.h"
+#include "packet/packet_flow.h"
 #include "util/time_util.h"
 
 namespace trove {
@@ -88,6 +89,7 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
       spins = 0;
       poll_control();
       Decode(p, &d);
+      ComputeFlow(p, &d);  // the one key + hash of this packet (packet_flow.h)
       last_ts = p.ts_ns;
       if (stage_ && !stage_->Process(&p, &d)) {  // not stored (no class, or past the cutoff)
         ring.Pop();

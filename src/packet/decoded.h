@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "packet/flow_key.h"
+
 namespace trove {
 
 enum class L3 : uint8_t { kNone = 0, kIPv4, kIPv6, kArp, kOther };
@@ -60,6 +62,11 @@ struct DecodedPacket {
   // Not from the bytes: set by the cutoff stage (flow/cutoff_stage.h) on a
   // stored packet of a connection past its class's cutoff, for the index.
   bool past_cutoff = false;
+
+  // Not from the bytes: the packet's flow (key, hash, direction) for this
+  // view, computed once by ComputeFlow() (packet/packet_flow.h) and read
+  // through FlowOf(); state kUnknown until then.
+  FlowRef flow;
 
   bool has_ip() const { return l3 == L3::kIPv4 || l3 == L3::kIPv6; }
   bool has_l4() const { return l4_off != 0; }

@@ -8,6 +8,8 @@
 
 #include <bit>
 
+#include "packet/decoded.h"
+
 namespace trove {
 namespace {
 

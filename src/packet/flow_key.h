@@ -26,10 +26,11 @@
 #include <cstring>
 #include <type_traits>
 
-#include "packet/decoded.h"
 #include "packet/packet.h"
 
 namespace trove {
+
+struct DecodedPacket;
 
 enum class FlowKind : uint8_t { kTransport = 0, kIcmp = 1, kFragment = 2 };
 
@@ -52,6 +53,25 @@ static_assert(sizeof(FlowKey) == 44 && std::has_unique_object_representations_v<
 // For std::unordered_map / absl-style tables.
 struct FlowKeyHash {
   size_t operator()(const FlowKey& k) const { return static_cast<size_t>(k.Hash()); }
+};
+
+// The flow of one packet as the writer thread's consumers share it: the key
+// MakeFlowKey() gives for the decoded view, that key's Hash() and the
+// direction. It is computed once per packet (ComputeFlow(),
+// packet/packet_flow.h) and carried in DecodedPacket::flow, so the cutoff
+// stage, the segment statistics and the index builder do not each rebuild
+// and rehash the key. `state` says whether it was computed for the view it
+// sits in (Decode() resets it to kUnknown).
+enum class FlowState : uint8_t {
+  kUnknown = 0,  // not computed (yet) for this view
+  kNone,         // computed: the packet has no flow (MakeFlowKey false)
+  kValid,        // computed: key, hash and src_is_hi are set
+};
+struct FlowRef {
+  FlowKey key;
+  uint64_t hash = 0;  // key.Hash()
+  bool src_is_hi = false;
+  FlowState state = FlowState::kUnknown;
 };
 
 // Fills *key from a packet decoded by Decode(). Returns false (and leaves

@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 #include "packet/decoder.h"
+#include "packet/packet_flow.h"
 #include "segment/pcapng_format.h"
 #include "segment/segment_recovery.h"
 #include "segment/segment_scan.h"
@@ -17,6 +20,9 @@ namespace trove {
 
 namespace {
 constexpr int64_t kSecond = 1'000'000'000;
+// Room past checkpoint_bytes in a checkpoint buffer: the block that fills it
+// (a packet up to 64 KiB, or the trailer) never moves it.
+constexpr size_t kBufferSlack = 70000;
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -51,16 +57,22 @@ struct SegmentWriter::OpenSegment {
   std::string name, partial_path, final_path;
   std::unique_ptr<WritableFile> file;
   SegmentHeaderInfo header;
-  ByteBuffer unsynced;      // bytes since the last checkpoint (the failover window)
-  size_t written = 0;       // prefix of `unsynced` already written to the file
+  // The bytes not yet durable (the failover window): `sealed` checkpoint
+  // buffers handed to the flusher whole, oldest first, each waiting for its
+  // fsync, then `cur`, the buffer being filled, whose first `submitted`
+  // bytes are handed over (being written).
+  std::deque<ByteBuffer> sealed;
+  uint64_t sealed_bytes = 0;
+  ByteBuffer cur;
+  size_t submitted = 0;
   uint64_t durable = 0;     // fsynced file bytes
   size_t header_bytes = 0;  // SHB + IDB
-  Sha256 sha;
+  Sha256 sha;               // updated by the flusher thread, read after it is idle
   StatsAccumulator stats;
   int64_t window_start_ns = INT64_MIN;  // time rotation window [start, boundary)
   int64_t boundary_ns = INT64_MAX;
   uint16_t linktype = 0;
-  uint64_t size() const { return durable + unsynced.size(); }
+  uint64_t size() const { return durable + sealed_bytes + cur.size(); }
 };
 
 SegmentWriter::SegmentWriter(SegmentWriterOptions opts, StorageRouter& router, Catalog& catalog)
@@ -119,9 +131,9 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
   h.key_epoch = opts_.key_epoch;
   h.parent = opts_.parent_name;
   h.klass = opts_.class_name;
-  seg->unsynced.reserve(opts_.checkpoint_bytes + 70000);
-  AppendSegmentHeader(&seg->unsynced, h);
-  seg->header_bytes = seg->unsynced.size();
+  seg->cur = NewBuffer();
+  AppendSegmentHeader(&seg->cur, h);
+  seg->header_bytes = seg->cur.size();
   if (int64_t d = opts_.policy.max_duration_ns; d > 0) {
     seg->window_start_ns = FloorDiv(first.ts_ns, d) * d;
     seg->boundary_ns = seg->window_start_ns + d;
@@ -176,49 +188,89 @@ Status SegmentWriter::Append(const PacketRef& p, const DecodedPacket& d) {
   return Status::Ok();
 }
 
+ByteBuffer SegmentWriter::NewBuffer() {
+  ByteBuffer b;
+  if (!spare_.empty()) {
+    b = std::move(spare_.back());
+    spare_.pop_back();
+    b.clear();
+  }
+  b.reserve(opts_.checkpoint_bytes + kBufferSlack);
+  return b;
+}
+
+void SegmentWriter::MakeRoom(size_t n) {
+  OpenSegment& s = *seg_;
+  if (s.submitted == 0 || s.cur.size() + n <= s.cur.capacity()) return;
+  // Growing would move bytes the flusher may be reading (a block larger
+  // than the slack): let it finish first. Rare.
+  while (flusher_.pending() > 0) TakeAck(flusher_.Wait());
+}
+
 void SegmentWriter::AppendBlock(const PacketRef& p, const DecodedPacket& d) {
   OpenSegment& s = *seg_;
   const uint64_t offset = s.size();
-  AppendEnhancedPacket(&s.unsynced, 0, p.ts_ns, p.caplen, p.wirelen, p.data);
+  MakeRoom(kEpbOverhead + ((p.caplen + 3u) & ~3u));
+  AppendEnhancedPacket(&s.cur, 0, p.ts_ns, p.caplen, p.wirelen, p.data);
   s.stats.Add(p, d);
   if (!replaying_) {
     ++counters_.packets_stored;
     counters_.bytes_stored += p.caplen;
   }
   for (auto* o : observers_) o->OnPacketStored(s.name, p, d, offset);
-  if (s.unsynced.size() - s.written >= opts_.write_chunk_bytes) {
-    if (!FlushWrites()) return;
+  if (s.cur.size() >= opts_.checkpoint_bytes) {
+    Checkpoint();
+  } else if (s.cur.size() - s.submitted >= opts_.write_chunk_bytes) {
+    SubmitWrites(false);
+    Settle(SIZE_MAX);
   }
-  if (seg_ && seg_->unsynced.size() >= opts_.checkpoint_bytes) Checkpoint();
 }
 
-bool SegmentWriter::FlushWrites() {
+void SegmentWriter::SubmitWrites(bool sync) {
   OpenSegment& s = *seg_;
-  size_t n = s.unsynced.size() - s.written;
-  if (n == 0) return true;
-  Status st = s.file->Append(s.unsynced.data() + s.written, n);
-  if (!st.ok()) {
-    Failover(st);
-    return false;
+  SegmentFlusher::Job j;
+  j.file = s.file.get();
+  j.sha = &s.sha;
+  j.data = s.cur.data() + s.submitted;
+  j.len = s.cur.size() - s.submitted;
+  j.sync = sync;
+  if (j.len == 0 && !sync) return;
+  s.submitted = s.cur.size();
+  flusher_.Submit(j);
+}
+
+void SegmentWriter::TakeAck(const SegmentFlusher::Ack& a) {
+  if (!a.status.ok()) {
+    if (flush_error_.ok()) flush_error_ = a.status;
+    return;
   }
-  s.sha.Update(s.unsynced.data() + s.written, n);
-  s.written += n;
-  s.file->StartWriteback();
-  return true;
+  if (!a.sync) return;
+  // The fsync of the oldest sealed buffer (acks come in job order).
+  OpenSegment& s = *seg_;
+  s.durable += s.sealed.front().size();
+  s.sealed_bytes -= s.sealed.front().size();
+  spare_.push_back(std::move(s.sealed.front()));
+  s.sealed.pop_front();
+}
+
+bool SegmentWriter::Settle(size_t max_sealed) {
+  SegmentFlusher::Ack a;
+  while (flusher_.Poll(&a)) TakeAck(a);
+  while (flush_error_.ok() && seg_->sealed.size() > max_sealed) TakeAck(flusher_.Wait());
+  if (flush_error_.ok()) return true;
+  const Status why = flush_error_;  // Failover() clears flush_error_
+  Failover(why);
+  return false;
 }
 
 bool SegmentWriter::Checkpoint() {
-  if (!FlushWrites()) return false;
   OpenSegment& s = *seg_;
-  Status st = s.file->Sync();
-  if (!st.ok()) {
-    Failover(st);
-    return false;
-  }
-  s.durable += s.unsynced.size();
-  s.unsynced.clear();
-  s.written = 0;
-  return true;
+  SubmitWrites(true);
+  s.sealed_bytes += s.cur.size();
+  s.sealed.push_back(std::move(s.cur));
+  s.cur = NewBuffer();
+  s.submitted = 0;
+  return Settle(opts_.flush_buffers > 1 ? opts_.flush_buffers - 1 : 0);
 }
 
 Status SegmentWriter::Publish() {
@@ -229,8 +281,10 @@ Status SegmentWriter::Publish() {
     DropCounters d = DropsSince(cur);
     OpenSegment& s = *seg_;
     SegmentStats stats = s.stats.stats();
-    AppendSegmentTrailer(&s.unsynced, stats, d);
-    if (!Checkpoint()) continue;
+    MakeRoom(SegmentTrailerSize());
+    AppendSegmentTrailer(&s.cur, stats, d);
+    // The last fsync and the hash: published only once the flusher is done.
+    if (!Checkpoint() || !Settle(0)) continue;
     Status st = seg_->file->Close();
     if (st.ok()) st = fs_.RenameDurable(seg_->partial_path, seg_->final_path);
     if (!st.ok()) {
@@ -259,6 +313,12 @@ Status SegmentWriter::Publish() {
 
 void SegmentWriter::Failover(const Status& why) {
   ++counters_.failovers;
+  // Collect every job of the failing file: those that completed are
+  // durable, the rest (failed, or skipped after the failure) stay in the
+  // window. Then the flusher is idle and the old file is ours alone.
+  while (flusher_.pending() > 0) TakeAck(flusher_.Wait());
+  flush_error_ = Status::Ok();
+  flusher_.ClearError();
   std::unique_ptr<OpenSegment> old = std::move(seg_);
   const int64_t now = WallClockNs();
   const StorageArea failed = old->area;
@@ -266,7 +326,8 @@ void SegmentWriter::Failover(const Status& why) {
   LogWarning("writing segment " + old->partial_path + " failed: " + why.message() +
              (failed == StorageArea::kPrimary ? "; continuing in the spool" : ""));
   ByteBuffer window;
-  window.Append(old->unsynced.data(), old->unsynced.size());
+  for (const ByteBuffer& b : old->sealed) window.Append(b.data(), b.size());
+  window.Append(old->cur.data(), old->cur.size());
   const uint64_t durable = old->durable;
   (void)old->file->Close();
   old->file.reset();
@@ -323,6 +384,7 @@ void SegmentWriter::Failover(const Status& why) {
       p.data = b + 28;
       DecodedPacket d;
       Decode(p, &d);
+      ComputeFlow(p, &d);
       if (!seg_) {
         StorageArea target = failed == StorageArea::kPrimary ? StorageArea::kSpool
                                                              : StorageArea::kPrimary;
@@ -351,6 +413,7 @@ void SegmentWriter::Failover(const Status& why) {
 
 void SegmentWriter::Tick(int64_t now) {
   last_housekeeping_ns_ = now;
+  if (seg_) Settle(SIZE_MAX);  // a failed write fails over here at the latest
   if (!seg_) return;
   if (seg_->area == StorageArea::kPrimary) {
     bool ok = router_.PrimaryUsable(now) && router_.OnPrimaryDevice(seg_->file->DeviceId());

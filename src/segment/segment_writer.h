@@ -11,8 +11,15 @@
 // packet time ([k·D, (k+1)·D)); a change of link type also rotates, so each
 // segment has exactly one interface and every libpcap program reads it.
 //
-// Failover: bytes written since the last checkpoint (fsync every
-// checkpoint_bytes) are kept in memory. When a write to the primary fails
+// I/O: the writer fills checkpoint-sized buffers and a SegmentFlusher
+// thread writes them (every write_chunk_bytes), hashes them and fsyncs each
+// full buffer (every checkpoint_bytes), at most flush_buffers buffers not
+// yet durable. Publishing (trailer, last fsync, rename, catalogue,
+// observers) stays on the writer's thread, after the flusher has
+// acknowledged the last fsync, so the hash is complete.
+//
+// Failover: bytes not yet fsynced (at most flush_buffers x checkpoint_bytes)
+// are kept in memory. When a write to the primary fails
 // or the probe finds it gone, the fsynced prefix is published (or recorded
 // as stranded for the mover) and the kept bytes are re-appended to a new
 // segment in the spool: no packet is lost and none is stored twice. When
@@ -30,6 +37,7 @@
 #include "catalog/catalog.h"
 #include "packet/decoded.h"
 #include "packet/packet.h"
+#include "segment/segment_flusher.h"
 #include "segment/segment_header.h"
 #include "segment/stats_accumulator.h"
 #include "store/config.h"
@@ -61,6 +69,11 @@ struct SegmentWriterOptions {
   SegmentPolicy policy;
   uint64_t checkpoint_bytes = 16ull << 20;
   uint64_t write_chunk_bytes = 1ull << 20;
+  // Checkpoint buffers (of checkpoint_bytes) whose bytes are not yet
+  // durable, the one being filled included: while the flusher writes and
+  // fsyncs one, the writer fills the next. 1: the writer waits for every
+  // checkpoint's fsync. Memory: flush_buffers x checkpoint_bytes.
+  uint32_t flush_buffers = 2;
   bool live = false;            // idle time-rotation by wall clock
   // Derived levels (levels/derive_levels.h): recorded in the header
   // (trove.level, trove.key_epoch, trove.parent) and the catalogue row.
@@ -114,7 +127,18 @@ class SegmentWriter {
   bool EnsureOpen(const PacketRef& p, int64_t now);
   Status OpenNew(StorageArea area, const PacketRef& first);
   void AppendBlock(const PacketRef& p, const DecodedPacket& d);
-  bool FlushWrites();      // false: the area failed (failover already done)
+  ByteBuffer NewBuffer();   // a checkpoint buffer, recycled when possible
+  void MakeRoom(size_t n);  // before appending n bytes to the open buffer
+  // Hands the open buffer's unsubmitted bytes to the flusher (sync: and
+  // fdatasync after them).
+  void SubmitWrites(bool sync);
+  void TakeAck(const SegmentFlusher::Ack& a);
+  // Collects the flusher's acks, waiting while more than `max_sealed`
+  // sealed buffers are not durable; on a flush error fails over and
+  // returns false.
+  bool Settle(size_t max_sealed);
+  // Seals the open buffer (its last bytes + fsync go to the flusher) and
+  // starts a new one; false: the area failed (failover already done).
   bool Checkpoint();
   Status Publish();
   void Failover(const Status& why);
@@ -128,6 +152,11 @@ class SegmentWriter {
   Catalog& catalog_;
   Fs& fs_;
   std::unique_ptr<OpenSegment> seg_;
+  std::vector<ByteBuffer> spare_;  // checkpoint buffers for reuse
+  Status flush_error_;             // first failed flush ack not yet failed over
+  // Declared after seg_ and spare_: destroyed (joined) before the buffers
+  // its jobs point into.
+  SegmentFlusher flusher_;
   ByteBuffer header_scratch_;
   std::function<DropCounters()> drop_sampler_;
   DropCounters drops_baseline_;

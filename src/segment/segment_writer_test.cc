@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -41,6 +42,9 @@ class FaultFs final : public Fs {
     int sync_budget = -1;  // successful syncs; -1 = unlimited
     int sync_errno = EIO;
     bool gone = false;
+    // While set, Sync() waits (from the flusher thread) until it is cleared.
+    std::atomic<bool> hold_syncs{false};
+    std::atomic<int> syncs_held{0};  // Sync() calls that waited
     // Observed.
     int64_t appended = 0;
     int syncs = 0;
@@ -80,6 +84,10 @@ class FaultFs final : public Fs {
       return s;
     }
     Status Sync() override {
+      if (area_->hold_syncs) {
+        ++area_->syncs_held;
+        while (area_->hold_syncs) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       if (area_->gone) return fs_->GoneError("fsync " + path());
       if (area_->sync_budget >= 0 && area_->syncs >= area_->sync_budget)
         return Status::FromErrno(area_->sync_errno, "fsync " + path());
@@ -857,6 +865,59 @@ TEST_F(SegmentWriterTest, VanishedPrimaryStrandsThePrefixUntilItReturns) {
   EXPECT_TRUE(h.catalog->ListStranded()->empty());
   EXPECT_TRUE(FindFiles(h.dir.path(), ".partial").empty());
 }
+
+// ------------------------------------------------------ flusher bound
+
+// The writer hands checkpoint buffers to its flusher thread and keeps at
+// most flush_buffers of them not durable: with the flusher stuck in an
+// fsync, the writer stops taking packets once that many buffers are full.
+class FlushBoundTest : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(FlushBoundTest, FlushBuffersBoundTheBytesNotYetDurable) {
+  struct EndObserver : SegmentObserver {
+    std::atomic<uint64_t> end{0};
+    void OnPacketStored(const std::string&, const PacketRef& p, const DecodedPacket&,
+                        uint64_t offset) override {
+      end = offset + kEpbOverhead + ((p.caplen + 3u) & ~3u);
+    }
+  };
+  FaultHarness f;
+  Harness& h = *f.h;
+  SegmentWriterOptions o = TestWriterOptions();  // 4096-byte checkpoints, 1024-byte writes
+  o.flush_buffers = GetParam();
+  auto pkts = UdpStream(200, kBaseTs, 10'000'000, 300, 12);  // ~65 KB: 16 checkpoints
+  EndObserver obs;
+  f.fs.primary.hold_syncs = true;
+  WriterCounters c;
+  {
+    SegmentWriter w(o, *h.router, *h.catalog);
+    w.AddObserver(&obs);
+    std::thread appender([&] {
+      for (const auto& p : pkts) ASSERT_TRUE(AppendPacket(w, p).ok());
+    });
+    while (f.fs.primary.syncs_held == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the writer runs ahead ...
+    const uint64_t accepted = obs.end;
+    // ... by at most flush_buffers buffers: each ends with the block that
+    // took it to 4096 bytes or more (a packet here is < 400 bytes).
+    EXPECT_GE(accepted, 4096u * GetParam());
+    EXPECT_LT(accepted, (4096u + 400) * GetParam());
+    EXPECT_EQ(f.fs.primary.syncs, 0);
+    f.fs.primary.hold_syncs = false;
+    appender.join();
+    ASSERT_TRUE(w.Close().ok());
+    c = w.counters();
+  }
+  auto recs = h.Segments();
+  ASSERT_EQ(recs.size(), 1u);
+  auto sum = Sha256File(recs[0].path);
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(recs[0].sha256, *sum) << "the hash the flusher computed is the file's";
+  EXPECT_EQ(c.failovers, 0u);
+  ExpectNoLoss(h, pkts, c);
+}
+
+INSTANTIATE_TEST_SUITE_P(Buffers, FlushBoundTest, ::testing::Values(1u, 2u, 3u));
 
 // ------------------------------------------------------ probe failover
 

@@ -1,6 +1,6 @@
 #include "segment/stats_accumulator.h"
 
-#include "packet/flow_key.h"
+#include "packet/packet_flow.h"
 #include "packet/protocol_mix.h"
 
 namespace trove {
@@ -49,8 +49,8 @@ void StatsAccumulator::Add(const PacketRef& p, const DecodedPacket& d) {
   s_.cap_bytes += p.caplen;
   s_.wire_bytes += p.wirelen;
   AccountPacket(d, p.wirelen, &s_.mix);
-  FlowKey k;
-  if (MakeFlowKey(p, d, &k)) flows_.Insert(k.Hash());
+  FlowRef scratch;
+  if (const FlowRef* f = FlowOf(p, d, &scratch)) flows_.Insert(f->hash);
 }
 
 SegmentStats StatsAccumulator::stats() const {
