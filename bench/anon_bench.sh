@@ -52,7 +52,7 @@ if [[ ! -s "$KEY" ]]; then
 fi
 
 RESULTS=$OUT/anon-times.tsv
-printf 'tool\trun\twall_s\tmaxrss_kb\n' >"$RESULTS"
+bench_results_header
 
 run_tool() {  # tool, run index
   rm -rf "$RUN"

@@ -12,15 +12,18 @@
 #   trove stores are made with --cutoff none (every byte kept, like the
 #   baselines), except trove-tm, which uses the new-store defaults (full
 #   packets, one class with a 20 KB cutoff and headers after it, privacy
-#   levels, index): the Time Machine as shipped.
+#   levels, index): the Time Machine as shipped, and trove-tm-spine, the
+#   same without the privacy levels (classes, cutoff and indexing: what
+#   issue 3's ingest target of 2 Mpps per core measures).
 #   a and b run with the store's privacy levels disabled (the spine alone);
 #   trove64+levels and trove-full+levels repeat them with the default
 #   levels (scrubbed and scrambled derived in the background as each
 #   segment closes; import returns when all are derived).
 #
-# Wall time and peak RSS come from /usr/bin/time -f "%e %M". Reports medians
-# (wall, Mpps, MB/s of input, peak RSS) and the ratios trove64/tracesplit and
-# trove-full/tcpdump (wall time; < 1 means trove is faster). Writes the
+# Wall time, CPU time (user + system, all threads) and peak RSS come from
+# /usr/bin/time. Reports medians (wall, Mpps, MB/s of input, CPU s, Mpps
+# per core = packets / CPU s, peak RSS) and wall-time ratios such as
+# trove64/tracesplit and trove-full/tcpdump (< 1 means trove is faster). Writes the
 # Markdown table to bench/out/import.md and prints it.
 #
 # The page cache cannot be dropped here (no privilege to write
@@ -63,19 +66,19 @@ echo "warming the page cache: cat $IN > /dev/null"
 cat "$IN" >/dev/null
 
 RESULTS=$OUT/import-times.tsv
-printf 'tool\trun\twall_s\tmaxrss_kb\n' >"$RESULTS"
+bench_results_header
 
 # Fresh output dir; trove's store is initialised here, outside the timing.
 prepare() {
   rm -rf "$RUN"
   mkdir -p "$RUN"
   case "$1" in
-    trove-tm) "$TROVE" init --store "$RUN/store" >/dev/null ;;  # the defaults
+    trove-tm|trove-tm-spine) "$TROVE" init --store "$RUN/store" >/dev/null ;;  # the defaults
     trove*) "$TROVE" init --store "$RUN/store" --cutoff none >/dev/null ;;
   esac
   # The spine alone: no derived privacy levels (the +levels runs keep them).
   case "$1" in
-    trove64|trove-full) sed -i 's/^enabled = true$/enabled = false/' "$RUN/store/trove.toml" ;;
+    trove64|trove-full|trove-tm-spine) sed -i 's/^enabled = true$/enabled = false/' "$RUN/store/trove.toml" ;;
   esac
 }
 
@@ -87,6 +90,7 @@ run_tool() {  # tool, run index
     trove64+levels)   timed "$1" "$2" "$TROVE" import --store "$RUN/store" --snaplen 64 "$IN" ;;
     trove-full+levels) timed "$1" "$2" "$TROVE" import --store "$RUN/store" --snaplen 0 "$IN" ;;
     trove-tm)   timed "$1" "$2" "$TROVE" import --store "$RUN/store" "$IN" ;;
+    trove-tm-spine) timed "$1" "$2" "$TROVE" import --store "$RUN/store" "$IN" ;;
     tcpdump)    timed "$1" "$2" tcpdump -r "$IN" -w "$RUN/out.pcap" ;;
     tcpdump+sync) timed "$1" "$2" sh -c 'tcpdump -r "$1" -w "$2" && sync -f "$2"' sh "$IN" "$RUN/out.pcap" ;;
     tracesplit) timed "$1" "$2" tracesplit -Z none -S 64 -b 512000000 "pcapfile:$IN" "pcapfile:$RUN/out" ;;
@@ -94,7 +98,8 @@ run_tool() {  # tool, run index
   rm -rf "$RUN"
 }
 
-TOOLS=(trove64 trove-full trove64+levels trove-full+levels trove-tm tcpdump tcpdump+sync tracesplit)
+TOOLS=(trove64 trove-full trove64+levels trove-full+levels trove-tm trove-tm-spine tcpdump tcpdump+sync
+  tracesplit)
 for i in $(seq 1 "$N"); do
   echo "round $i/$N"
   for tool in "${TOOLS[@]}"; do run_tool "$tool" "$i"; done
@@ -117,10 +122,11 @@ fi
     "trove64+levels=trove import --snaplen 64, deriving scrubbed + scrambled" \
     "trove-full+levels=trove import --snaplen 0, deriving scrubbed + scrambled" \
     "trove-tm=trove import, new-store defaults: 20 KB cutoff class, levels, index" \
+    "trove-tm-spine=trove import, new-store defaults without the levels: classes, cutoff, index" \
     "tcpdump=tcpdump -r IN -w OUT" "tcpdump+sync=tcpdump -r IN -w OUT && sync -f OUT" \
     "tracesplit=tracesplit -S 64 -b 512000000" \
     -- trove64/tracesplit trove-full/tcpdump trove-full/tcpdump+sync trove64+levels/tracesplit \
-    trove-full+levels/tcpdump
+    trove-full+levels/tcpdump trove-tm-spine/tracesplit trove-tm-spine/tcpdump
   if [[ -n "$scaling" ]]; then
     python3 - "$RESULTS" "$in_bytes" "$scaling" <<'PY'
 import csv, statistics, sys

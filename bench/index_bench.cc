@@ -1,7 +1,8 @@
 // Index micro-benchmarks (src/index/, src/query/planner.h): the per-packet
 // cost of SegmentIndexBuilder::Add on the writer thread (budget: a small
 // part of the ~500 ns per packet of issue 3), encoding/decoding a whole
-// index, and candidate selection for a one-host query.
+// index, and candidate selection for a one-host query (in memory, and from
+// an index file of version 2 and 3 as a query reads it).
 
 #include <benchmark/benchmark.h>
 
@@ -10,6 +11,7 @@
 
 #include "index/index_codec.h"
 #include "index/index_test_util.h"
+#include "index/index_view.h"
 #include "query/filter_expr.h"
 #include "query/planner.h"
 
@@ -63,16 +65,44 @@ void BM_IndexDecode(benchmark::State& state) {
 }
 BENCHMARK(BM_IndexDecode)->Unit(benchmark::kMillisecond);
 
-void BM_SelectCandidatesOneHost(benchmark::State& state) {
+std::optional<FilterExpr> OneHost() {
   const auto& ix = Seg().index;
   const AddressPosting& a = ix.addresses[ix.addresses.size() / 2];
   char buf[64];
   std::snprintf(buf, sizeof buf, "host %u.%u.%u.%u", a.addr[12], a.addr[13], a.addr[14],
                 a.addr[15]);
-  auto e = ParseIndexableFilter(buf, nullptr);
-  for (auto _ : state) benchmark::DoNotOptimize(SelectCandidates(ix, e, TimeRange{}));
+  return ParseIndexableFilter(buf, nullptr);
+}
+
+void BM_SelectCandidatesOneHost(benchmark::State& state) {
+  auto e = OneHost();
+  for (auto _ : state) benchmark::DoNotOptimize(SelectCandidates(Seg().index, e, TimeRange{}));
 }
 BENCHMARK(BM_SelectCandidatesOneHost)->Unit(benchmark::kMicrosecond);
+
+// What a query does per segment: open the file's index and select. Version
+// 3 through the view (postings, only the candidates' chunks verified) vs.
+// version 2 decoded without offsets and postings, every record judged.
+void BM_QueryIndexFileOneHost(benchmark::State& state) {
+  const uint32_t version = static_cast<uint32_t>(state.range(0));
+  const std::string enc = EncodeSegmentIndex(Seg().index, version);
+  const auto* data = reinterpret_cast<const uint8_t*>(enc.data());
+  auto e = OneHost();
+  for (auto _ : state) {
+    if (version == 3) {
+      auto v = IndexView::Open(nullptr, data, enc.size(), "bench.idx");
+      benchmark::DoNotOptimize(SelectCandidates(**v, e, TimeRange{}));
+    } else {
+      IndexDecodeOptions o;
+      o.defer_offsets = true;
+      o.postings = false;
+      auto ix = DecodeSegmentIndex(data, enc.size(), "bench.idx", o);
+      benchmark::DoNotOptimize(SelectCandidates(*ix, e, TimeRange{}));
+    }
+  }
+  state.counters["index_bytes"] = static_cast<double>(enc.size());
+}
+BENCHMARK(BM_QueryIndexFileOneHost)->Arg(2)->Arg(3)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace trove

@@ -1,6 +1,7 @@
 # Shared pieces of the whole-process benchmarks (sourced, not run).
 # Callers set OUT (output dir) and RESULTS (TSV: tool, run, wall_s,
-# maxrss_kb) before calling timed.
+# maxrss_kb, cpu_s; bench_results_header writes its header) before calling
+# timed. cpu_s is user + system time of the process and its children.
 
 # trove binary: $TROVE_BIN, else build/trove (built if missing).
 bench_trove() {
@@ -29,17 +30,21 @@ bench_input() {  # trove, size
   echo "$in"
 }
 
+bench_results_header() { printf 'tool\trun\twall_s\tmaxrss_kb\tcpu_s\n' >"$RESULTS"; }
+
 timed() {  # tool, run index, command...
-  local tool=$1 i=$2 wall rss
+  local tool=$1 i=$2 wall rss user sys
   shift 2
-  if ! /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
     echo "$tool run $i failed: $*" >&2
     tail -n 20 "$OUT/last.err" >&2
     exit 1
   fi
-  read -r wall rss <"$OUT/time.txt"
-  printf '%s\t%s\t%s\t%s\n' "$tool" "$i" "$wall" "$rss" >>"$RESULTS"
-  printf '  %-16s run %d: %7.2f s %9d KB peak RSS\n' "$tool" "$i" "$wall" "$rss"
+  read -r wall rss user sys <"$OUT/time.txt"
+  local cpu
+  cpu=$(python3 -c "print(f'{$user + $sys:.2f}')")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$i" "$wall" "$rss" "$cpu" >>"$RESULTS"
+  printf '  %-16s run %d: %7.2f s %6.2f s CPU %9d KB peak RSS\n' "$tool" "$i" "$wall" "$cpu" "$rss"
 }
 
 # Markdown table of medians from $RESULTS. Arguments: title, input path,
@@ -55,21 +60,21 @@ tools = [t.split("=", 1) for t in rest[:sep]]
 ratios = [r.split("/") for r in rest[sep + 1:]]
 by = {}
 for r in csv.DictReader(open(results), delimiter="\t"):
-    by.setdefault(r["tool"], []).append((float(r["wall_s"]), int(r["maxrss_kb"])))
-med = {t: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v))
-       for t, v in by.items()}
+    by.setdefault(r["tool"], []).append(
+        (float(r["wall_s"]), int(r["maxrss_kb"]), float(r.get("cpu_s") or "nan")))
+med = {t: tuple(statistics.median(x[k] for x in v) for k in range(3)) for t, v in by.items()}
 print(f"# {title}\n")
 print(f"Input: `{src}`, {in_bytes / 1e6:.0f} MB, {packets} packets. {n} runs per tool, "
       f"interleaved; medians. Page cache warm (input read once before the runs; "
       f"dropping caches is not possible here).\n")
-print("| tool | command | wall s | Mpps | MB/s | peak RSS MB |")
-print("|---|---|---:|---:|---:|---:|")
+print("| tool | command | wall s | Mpps | MB/s | CPU s | Mpps per core | peak RSS MB |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for t, desc in tools:
     if t in med:
-        w, m = med[t]
+        w, m, c = med[t]
         print(f"| {t} | `{desc}` | {w:.2f} | {packets / w / 1e6:.2f} | "
-              f"{in_bytes / w / 1e6:.0f} | {m / 1024:.1f} |")
-print()
+              f"{in_bytes / w / 1e6:.0f} | {c:.2f} | {packets / c / 1e6:.2f} | {m / 1024:.1f} |")
+print("\nMpps per core = packets / (user + system CPU seconds), all threads.\n")
 for a, b in ratios:
     if a in med and b in med and med[b][0] > 0:
         print(f"- wall-time ratio {a} / {b}: **{med[a][0] / med[b][0]:.2f}** (< 1: {a} faster)")

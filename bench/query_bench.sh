@@ -95,7 +95,7 @@ echo "host query: ${EXPRS[host]}"
 echo "connection query: ${EXPRS[connection]}"
 
 RESULTS=$OUT/query-times.tsv
-printf 'tool\trun\twall_s\tmaxrss_kb\n' >"$RESULTS"
+bench_results_header
 tcpdump_all() {  # expr, out: one pcap per segment, concatenated text for checking
   local expr=$1 out=$2
   shift 2

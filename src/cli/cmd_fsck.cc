@@ -48,6 +48,8 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
                                {"indexes_rebuilt", ix.rebuilt},
                                {"indexes_bad", ix.bad},
                                {"summaries_restored", ix.summaries_restored},
+                               {"indexes_upgraded", ix.upgraded},
+                               {"indexes_old", ix.old},
                                {"index_errors", ix.errors}});
     } else {
       std::printf("checked %llu catalogued segments, %llu files on disk\n",
@@ -68,6 +70,8 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
       show("index rebuilt", ix.rebuilt);
       show("INDEX BAD", ix.bad);
       show("summary restored", ix.summaries_restored);
+      show("index upgraded", ix.upgraded);
+      show("index of an older version (fsck without --dry-run upgrades it)", ix.old);
       show("INDEX ERROR", ix.errors);
       std::printf("%s\n", r.consistent() ? "store is consistent" : "store is NOT consistent");
     }

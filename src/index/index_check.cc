@@ -22,6 +22,19 @@ Result<IndexCheckReport> CheckSegmentIndexes(Fs& fs, Catalog& catalog, bool repa
     else if (ix->segment_name != r.name || ix->segment_bytes != r.file_bytes)
       why = "stale";
     if (why.empty()) {
+      if (ix->decoded_version < kIndexVersion) {
+        const std::string what = path + ": version " + std::to_string(ix->decoded_version) +
+                                 " (current " + std::to_string(kIndexVersion) + ")";
+        if (!repair) {
+          rep.old.push_back(what);
+        } else {
+          Status st = WriteIndexFile(fs, path, *ix);
+          if (st.ok())
+            rep.upgraded.push_back(what);
+          else
+            rep.errors.push_back(path + ": upgrading: " + st.message());
+        }
+      }
       auto sum = catalog.GetSegmentSummary(r.id);
       if (sum.ok() && !sum->has_value() && repair) {
         const SegmentSummary s = SummarizeIndex(*ix);

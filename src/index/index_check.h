@@ -4,7 +4,9 @@
 // bounds) and describes this file (name and size); with `repair` it
 // rebuilds a missing, corrupt or stale index from the segment file (the
 // same builder the writer uses) and restores a missing catalogue summary
-// (e.g. after --rebuild-catalog). Derived-level segments are not indexed.
+// (e.g. after --rebuild-catalog), and rewrites an index of an older format
+// version in the current one (its contents unchanged; version 3 is what
+// makes queries O(candidates)). Derived-level segments are not indexed.
 
 #include <cstdint>
 #include <string>
@@ -21,6 +23,8 @@ struct IndexCheckReport {
   std::vector<std::string> rebuilt;             // index files (re)written
   std::vector<std::string> bad;                 // missing/corrupt/stale, left as is (no repair)
   std::vector<std::string> summaries_restored;  // segment names
+  std::vector<std::string> upgraded;            // index files rewritten in the current version
+  std::vector<std::string> old;                 // of an older version, left as is (no repair)
   std::vector<std::string> errors;              // a rebuild that failed
 };
 

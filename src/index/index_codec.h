@@ -1,8 +1,9 @@
 #pragma once
 // Encoding of a SegmentIndex as the NAME.idx sidecar (docs/FORMAT.md,
 // "Segment index files"): a 32-byte header (magic, version, body length,
-// checksum = first 8 bytes of the body's SHA-256) and a little-endian body
-// with delta/varint-coded offsets and postings.
+// checksum = first 8 bytes of a SHA-256: of the body in versions 1-2, of
+// the directory in version 3, which checksums the rest per 4 KiB chunk)
+// and a little-endian body with delta/varint-coded offsets and postings.
 //
 // DecodeSegmentIndex is bounds-checked everywhere: it never reads outside
 // the span, never allocates more than the span could describe, and rejects
@@ -21,8 +22,10 @@ namespace trove {
 
 inline constexpr char kIndexMagic[8] = {'T', 'R', 'O', 'V', 'E', 'I', 'D', 'X'};
 // Version 2 adds each record's offsets byte length (so a reader skips them
-// in O(1)); version 1 files are still read.
-inline constexpr uint32_t kIndexVersion = 2;
+// in O(1)); version 3 adds directories and per-chunk checksums so that one
+// record, posting or block is read without the rest (index_view.h).
+// Versions 1 and 2 are still read.
+inline constexpr uint32_t kIndexVersion = 3;
 inline constexpr size_t kIndexHeaderBytes = 32;
 
 struct IndexDecodeOptions {

@@ -14,6 +14,7 @@
 #include "index/index_decode_check.h"
 #include "index/index_file.h"
 #include "index/index_test_util.h"
+#include "index/index_view.h"
 #include "segment/segment_test_util.h"
 #include "util/sha256.h"
 
@@ -54,7 +55,7 @@ TEST(IndexCodec, RoundTripIsLossless) {
 
 TEST(IndexCodec, HeaderIsAsDocumented) {
   auto seg = MakeSynthSegment(100);
-  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto f = Bytes(EncodeSegmentIndex(seg.index, 2));
   ASSERT_GE(f.size(), kIndexHeaderBytes);
   EXPECT_EQ(std::memcmp(f.data(), "TROVEIDX", 8), 0);
   EXPECT_EQ(f[8], 2);  // version 2, little-endian
@@ -79,9 +80,9 @@ TEST(IndexCodec, EveryTruncationIsRejectedWithFileAndOffset) {
   }
 }
 
-TEST(IndexCodec, FlippedBodyByteFailsTheChecksum) {
+TEST(IndexCodec, FlippedBodyByteFailsTheChecksumV2) {
   auto seg = MakeSynthSegment(300);
-  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto f = Bytes(EncodeSegmentIndex(seg.index, 2));
   f[f.size() / 2] ^= 0x40;
   auto r = DecodeSegmentIndex(f.data(), f.size(), "a.idx");
   ASSERT_FALSE(r.ok());
@@ -89,9 +90,9 @@ TEST(IndexCodec, FlippedBodyByteFailsTheChecksum) {
   EXPECT_NE(r.status().message().find("offset 24"), std::string::npos) << r.status().message();
 }
 
-TEST(IndexCodec, StructuralDamageNamesTheOffset) {
+TEST(IndexCodec, StructuralDamageNamesTheOffsetV2) {
   auto seg = MakeSynthSegment(300);
-  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto f = Bytes(EncodeSegmentIndex(seg.index, 2));
   // Record count (after name, linktype, sizes, times, flags) made huge.
   const size_t name_len = seg.index.segment_name.size();
   const size_t count_at = kIndexHeaderBytes + 2 + name_len + 2 + 8 + 8 + 8 + 8 + 1;
@@ -103,13 +104,13 @@ TEST(IndexCodec, StructuralDamageNamesTheOffset) {
             std::string::npos)
       << r.status().message();
   // Wrong magic and version.
-  auto g = Bytes(EncodeSegmentIndex(seg.index));
+  auto g = Bytes(EncodeSegmentIndex(seg.index, 2));
   g[0] = 'X';
   EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("offset 0"),
             std::string::npos);
-  g = Bytes(EncodeSegmentIndex(seg.index));
-  g[8] = 3;
-  EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("version 3"),
+  g = Bytes(EncodeSegmentIndex(seg.index, 2));
+  g[8] = 4;
+  EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("version 4"),
             std::string::npos);
   g[8] = 0;
   EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("version 0"),
@@ -142,7 +143,8 @@ TEST(IndexCodec, DeferredOffsetsDecodeToTheSameOffsets) {
 TEST(IndexCodec, Version1FilesAreStillRead) {
   auto seg = MakeSynthSegment(2000);
   const auto v1 = Bytes(EncodeSegmentIndex(seg.index, 1));
-  const auto v2 = Bytes(EncodeSegmentIndex(seg.index));
+  const auto v2 = Bytes(EncodeSegmentIndex(seg.index, 2));
+  const std::string v3 = EncodeSegmentIndex(seg.index);
   EXPECT_EQ(v1[8], 1);
   // v2 adds one length varint per record, nothing else.
   EXPECT_GT(v2.size(), v1.size());
@@ -161,15 +163,18 @@ TEST(IndexCodec, Version1FilesAreStillRead) {
     // Re-encoded, it is the current version.
     auto full = DecodeSegmentIndex(v1.data(), v1.size(), "v1.idx");
     ASSERT_TRUE(full.ok());
-    EXPECT_EQ(EncodeSegmentIndex(*full), std::string(v2.begin(), v2.end()));
+    EXPECT_EQ(EncodeSegmentIndex(*full), v3);
+    auto from_v2 = DecodeSegmentIndex(v2.data(), v2.size(), "v2.idx");
+    ASSERT_TRUE(from_v2.ok());
+    EXPECT_EQ(EncodeSegmentIndex(*from_v2), v3);
   }
 }
 
-TEST(IndexCodec, AnOffsetsLengthThatDisagreesIsCorruption) {
+TEST(IndexCodec, AnOffsetsLengthThatDisagreesIsCorruptionV2) {
   auto seg = MakeSynthSegment(300);
   IndexDecodeOptions lazy;
   lazy.defer_offsets = true;
-  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto f = Bytes(EncodeSegmentIndex(seg.index, 2));
   auto d = DecodeSegmentIndex(f.data(), f.size(), "g.idx", lazy);
   ASSERT_TRUE(d.ok());
   // The length varint sits just before the record's offsets; one byte for
@@ -188,9 +193,9 @@ TEST(IndexCodec, AnOffsetsLengthThatDisagreesIsCorruption) {
       << full.status().message();
 }
 
-TEST(IndexCodec, DeferredOffsetsAreCheckedWhenDecoded) {
+TEST(IndexCodec, DeferredOffsetsAreCheckedWhenDecodedV2) {
   auto seg = MakeSynthSegment(300);
-  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto f = Bytes(EncodeSegmentIndex(seg.index, 2));
   IndexDecodeOptions lazy;
   lazy.defer_offsets = true;
   // A record whose second offset delta is a one-byte varint: made 0 (not
@@ -223,30 +228,196 @@ TEST(IndexCodec, DeferredOffsetsAreCheckedWhenDecoded) {
 
 TEST(IndexCodec, RandomFlipsNeverCrash) {
   auto seg = MakeSynthSegment(500);
-  const auto good = Bytes(EncodeSegmentIndex(seg.index));
-  std::mt19937_64 rng(42);
-  int rejected = 0;
-  for (int iter = 0; iter < 3000; ++iter) {
-    auto f = good;
-    const int flips = 1 + static_cast<int>(rng() % 4);
-    for (int k = 0; k < flips; ++k)
-      f[kIndexHeaderBytes + rng() % (f.size() - kIndexHeaderBytes)] ^=
-          static_cast<uint8_t>(1 + rng() % 255);
-    if (iter % 2 == 0) FixChecksum(f);  // reach the structural checks
-    if (rng() % 5 == 0) f.resize(rng() % f.size());
-    auto r = DecodeSegmentIndex(f.data(), f.size(), "fuzz.idx");
-    // Deferred offsets agree with the full decoder.
-    ASSERT_EQ(testing_util::DeferredDecodeDisagreement(f.data(), f.size(), "fuzz.idx"), "") << iter;
-    if (!r.ok()) {
-      ++rejected;
-      EXPECT_NE(r.status().message().find("fuzz.idx"), std::string::npos);
-    } else {
-      // Whatever decoded is self-consistent: offsets inside the segment.
-      for (const auto& c : r->conns)
-        for (uint64_t o : c.offsets) EXPECT_LT(o, r->segment_bytes);
+  for (uint32_t version : {2u, 3u}) {
+    const auto good = Bytes(EncodeSegmentIndex(seg.index, version));
+    std::mt19937_64 rng(42);
+    int rejected = 0;
+    for (int iter = 0; iter < 3000; ++iter) {
+      auto f = good;
+      const int flips = 1 + static_cast<int>(rng() % 4);
+      for (int k = 0; k < flips; ++k)
+        f[kIndexHeaderBytes + rng() % (f.size() - kIndexHeaderBytes)] ^=
+            static_cast<uint8_t>(1 + rng() % 255);
+      if (iter % 2 == 0) {  // reach the structural checks
+        if (version == 3)
+          testing_util::RepairV3Checksums(f);
+        else
+          FixChecksum(f);
+      }
+      if (rng() % 5 == 0) f.resize(rng() % f.size());
+      auto r = DecodeSegmentIndex(f.data(), f.size(), "fuzz.idx");
+      // Deferred offsets and the view agree with the full decoder.
+      ASSERT_EQ(testing_util::DeferredDecodeDisagreement(f.data(), f.size(), "fuzz.idx"), "")
+          << version << " " << iter;
+      if (!r.ok()) {
+        ++rejected;
+        EXPECT_NE(r.status().message().find("fuzz.idx"), std::string::npos);
+      } else {
+        // Whatever decoded is self-consistent: offsets inside the segment.
+        for (const auto& c : r->conns)
+          for (uint64_t o : c.offsets) EXPECT_LT(o, r->segment_bytes);
+      }
+      // The random-access reader never crashes either, whatever it is asked.
+      auto v = IndexView::Open(nullptr, f.data(), f.size(), "fuzz.idx");
+      if (v.ok()) {
+        for (uint32_t i = 0; i < (*v)->record_count() && i < 50; ++i) {
+          auto rec = (*v)->Record(i);
+          if (rec.ok()) (void)(*v)->Offsets(*rec);
+        }
+        const uint8_t a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1};
+        (void)(*v)->AddressIds(4, a);
+        (void)(*v)->PortIds(80);
+        (void)(*v)->Special();
+        (void)(*v)->TimeMap();
+      }
     }
+    EXPECT_GT(rejected, 1500) << version;
   }
-  EXPECT_GT(rejected, 1500);
+}
+
+// Version 3, read by hand as docs/FORMAT.md lays it out.
+uint64_t Le(const std::vector<uint8_t>& f, size_t at, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(f[at + static_cast<size_t>(i)]) << (8 * i);
+  return v;
+}
+
+std::vector<uint8_t> Sha8(const uint8_t* p, size_t n) {
+  std::vector<uint8_t> out(8);
+  testing_util::PutSha8(p, n, out.data());
+  return out;
+}
+
+TEST(IndexCodecV3, LayoutIsAsDocumented) {
+  auto seg = MakeSynthSegment(3000);
+  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  ASSERT_EQ(f[8], 3);
+  const size_t B = kIndexHeaderBytes;
+  EXPECT_EQ(Le(f, 16, 8), f.size() - B);
+  const size_t dir = Le(f, B, 4);
+  EXPECT_EQ(std::vector<uint8_t>(f.begin() + 24, f.begin() + 32), Sha8(f.data() + B, dir));
+  size_t at = B + 4;
+  const size_t name_len = Le(f, at, 2);
+  EXPECT_EQ(std::string(f.begin() + static_cast<long>(at + 2),
+                        f.begin() + static_cast<long>(at + 2 + name_len)),
+            "synth-seg");
+  at += 2 + name_len + 2 + 8;
+  EXPECT_EQ(Le(f, at, 8), 3000u);  // packets
+  at += 8 + 8 + 8 + 1;
+  EXPECT_EQ(Le(f, at, 4), seg.index.conns.size());
+  EXPECT_EQ(Le(f, at + 4, 4), seg.index.addresses.size());
+  EXPECT_EQ(Le(f, at + 8, 4), seg.index.ports.size());
+  EXPECT_EQ(Le(f, at + 12, 4), seg.index.time_map.size());
+  at += 16;
+  uint64_t sec[8];
+  for (int i = 0; i < 8; ++i) sec[i] = Le(f, at + 8 * static_cast<size_t>(i), 8);
+  at += 64;
+  EXPECT_EQ(sec[0], dir);
+  EXPECT_EQ(sec[7], f.size() - B);
+  EXPECT_EQ(sec[1] - sec[0], 8 * seg.index.conns.size());
+  EXPECT_EQ(sec[3] - sec[2], 24 * seg.index.addresses.size());
+  EXPECT_EQ(sec[4] - sec[3], 8 * seg.index.ports.size());
+  EXPECT_EQ(sec[7] - sec[6], 28 * seg.index.time_map.size());
+  EXPECT_EQ(Le(f, at, 4), 4096u);
+  const size_t n = Le(f, at + 4, 4);
+  const size_t rest = f.size() - B - dir;
+  ASSERT_EQ(n, (rest + 4095) / 4096);
+  EXPECT_EQ(at + 8 + 8 * n, B + dir);  // the checksums end the directory
+  for (size_t k = 0; k < n; ++k) {
+    auto want = Sha8(f.data() + B + dir + 4096 * k, std::min<size_t>(4096, rest - 4096 * k));
+    ASSERT_EQ(std::vector<uint8_t>(f.begin() + static_cast<long>(at + 8 + 8 * k),
+                                   f.begin() + static_cast<long>(at + 16 + 8 * k)),
+              want)
+        << k;
+  }
+  // Record 0 starts the records section; the first address entry names its
+  // posting, whose ids decode (varint count, deltas) to the builder's list.
+  EXPECT_EQ(Le(f, B + sec[0], 8), 0u);
+  const size_t e = B + sec[2];
+  EXPECT_EQ(f[e], seg.index.addresses[0].ip_version);
+  EXPECT_EQ(std::memcmp(&f[e + 1], seg.index.addresses[0].addr, 16), 0);
+  size_t q = B + sec[4] + Le(f, e + 20, 4);
+  auto var = [&]() {
+    uint64_t v = 0;
+    for (int sh = 0;; sh += 7) {
+      const uint8_t b = f[q++];
+      v |= static_cast<uint64_t>(b & 0x7f) << sh;
+      if (!(b & 0x80)) return v;
+    }
+  };
+  std::vector<uint32_t> ids(var());
+  uint32_t cur = 0;
+  for (size_t i = 0; i < ids.size(); ++i)
+    ids[i] = cur = static_cast<uint32_t>(i ? cur + var() : var());
+  EXPECT_EQ(ids, seg.index.addresses[0].conns);
+  // And the view answers as the full decoder does.
+  EXPECT_EQ(testing_util::DeferredDecodeDisagreement(f.data(), f.size(), "v3.idx"), "");
+}
+
+TEST(IndexCodecV3, ChunkDamageIsFoundByTheReadThatTouchesIt) {
+  auto seg = MakeSynthSegment(3000);
+  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto v0 = IndexView::Open(nullptr, f.data(), f.size(), "/s/h.idx");
+  ASSERT_TRUE(v0.ok()) << v0.status().ToString();
+  const uint32_t last = (*v0)->record_count() - 1;
+  auto rec = (*v0)->Record(last);
+  ASSERT_TRUE(rec.ok());
+  // Damage the last record's offsets: the directory still verifies, the
+  // first record (another chunk) reads, the last one does not.
+  const size_t bad = static_cast<size_t>(rec->offsets_at);
+  f[bad] ^= 0x01;
+  auto v = IndexView::Open(nullptr, f.data(), f.size(), "/s/h.idx");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE((*v)->Record(0).ok());
+  auto r = (*v)->Record(last);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(r.status().message().find("/s/h.idx: corrupt at offset"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("checksum mismatch over chunk"), std::string::npos)
+      << r.status().message();
+  auto full = DecodeSegmentIndex(f.data(), f.size(), "/s/h.idx");
+  ASSERT_FALSE(full.ok());
+  EXPECT_NE(full.status().message().find("checksum mismatch over chunk"), std::string::npos);
+  // Damage in the directory fails the header checksum at open.
+  auto g = Bytes(EncodeSegmentIndex(seg.index));
+  g[kIndexHeaderBytes + 8] ^= 0x20;
+  auto vg = IndexView::Open(nullptr, g.data(), g.size(), "/s/h.idx");
+  ASSERT_FALSE(vg.ok());
+  EXPECT_NE(vg.status().message().find("offset 24: checksum mismatch over the directory"),
+            std::string::npos)
+      << vg.status().message();
+}
+
+TEST(IndexCodecV3, StructuralDamageNamesTheOffset) {
+  auto seg = MakeSynthSegment(3000);
+  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto v0 = IndexView::Open(nullptr, f.data(), f.size(), "k.idx");
+  ASSERT_TRUE(v0.ok());
+  // Record 2's start moved before record 1's (checksums repaired).
+  const size_t B = kIndexHeaderBytes, dir = Le(f, B, 4);
+  const size_t entry2 = B + dir + 16;
+  f[entry2] = 0;
+  f[entry2 + 1] = 0;
+  testing_util::RepairV3Checksums(f);
+  auto v = IndexView::Open(nullptr, f.data(), f.size(), "k.idx");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE((*v)->Record(0).ok());
+  auto r = (*v)->Record(1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("k.idx: corrupt at offset " + std::to_string(entry2)),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_FALSE(DecodeSegmentIndex(f.data(), f.size(), "k.idx").ok());
+  // A section count that disagrees with its section is refused at open.
+  auto g = Bytes(EncodeSegmentIndex(seg.index));
+  const size_t counts = B + 4 + 2 + seg.index.segment_name.size() + 2 + 8 + 8 + 8 + 8 + 1;
+  g[counts + 4] ^= 0x01;  // address count
+  testing_util::RepairV3Checksums(g);
+  auto vg = IndexView::Open(nullptr, g.data(), g.size(), "k.idx");
+  ASSERT_FALSE(vg.ok());
+  EXPECT_NE(vg.status().message().find("address directory section holds"), std::string::npos)
+      << vg.status().message();
 }
 
 TEST(IndexFile, WriteReadAndPathNaming) {

@@ -38,6 +38,20 @@ Result<SegmentIndex> ReadIndexFile(const std::string& path, const IndexDecodeOpt
   return DecodeSegmentIndex(map->data(), map->size(), path, o);
 }
 
+Result<std::unique_ptr<IndexView>> OpenIndexView(const std::string& path) {
+  TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(path));
+  std::shared_ptr<const MappedFile> map(std::move(m));
+  if (map->size() >= 12 && map->data()[8] == 3 && map->data()[9] == 0 && map->data()[10] == 0 &&
+      map->data()[11] == 0)
+    return IndexView::Open(map, map->data(), map->size(), path);
+  IndexDecodeOptions o;
+  o.defer_offsets = true;
+  o.postings = false;  // records are judged one by one
+  o.owner = map;
+  TROVE_ASSIGN_OR_RETURN(SegmentIndex ix, DecodeSegmentIndex(map->data(), map->size(), path, o));
+  return IndexView::Of(std::make_shared<const SegmentIndex>(std::move(ix)), map->size());
+}
+
 void CopyIndexSidecar(Fs& fs, const std::string& from_segment_path,
                       const std::string& to_segment_path) {
   const std::string from = IndexPathFor(from_segment_path);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "index/index_codec.h"
+#include "index/index_view.h"
 #include "index/segment_index.h"
 #include "util/fs.h"
 #include "util/status.h"
@@ -23,6 +24,11 @@ Status WriteIndexFile(Fs& fs, const std::string& path, const SegmentIndex& ix,
 // With opts.defer_offsets the file's memory map stays alive in the result
 // (SegmentIndex::deferred); opts.owner is set here.
 Result<SegmentIndex> ReadIndexFile(const std::string& path, const IndexDecodeOptions& opts = {});
+// For readers that pick records (queries): a version-3 file as a view over
+// its memory map, checked as IndexView::Open checks it; an older version
+// decoded with deferred offsets and without postings, behind the same
+// interface (has_postings() false).
+Result<std::unique_ptr<IndexView>> OpenIndexView(const std::string& path);
 // A segment moved (spool -> primary): its index follows it, written
 // durably beside the new path; Move also removes the old one. Best effort:
 // an index that cannot be read or written is dropped (queries scan the

@@ -83,6 +83,8 @@ struct SegmentIndex {
   // Timestamps never decrease in file order (a k-way merge may then use
   // each packet's own timestamp; see query/query_runner.h).
   bool monotonic = true;
+  // The file format version it was decoded from (0: built in memory).
+  uint32_t decoded_version = 0;
   std::vector<ConnRecord> conns;
   std::vector<AddressPosting> addresses;  // sorted by (ip_version, addr)
   std::vector<PortPosting> ports;         // sorted by port

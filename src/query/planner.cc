@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "index/index_codec.h"
 
@@ -110,17 +111,94 @@ Tri EvalOnSummary(const FilterExpr& e, const SegmentSummary& s) {
   }
 }
 
+namespace {
+
+std::vector<uint32_t> Merge(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b,
+                            bool intersect) {
+  std::vector<uint32_t> out;
+  if (intersect)
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  else
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+// The lowest and highest address of e's network, in the v4-mapped form.
+void NetBounds(const FilterExpr& e, uint8_t lo[16], uint8_t hi[16]) {
+  std::memcpy(lo, e.addr, 16);
+  std::memcpy(hi, e.addr, 16);
+  const int start = e.ip_version == 4 ? 12 : 0;
+  int bits = e.prefix_bits;
+  for (int i = start; i < 16; ++i, bits -= 8) {
+    const uint8_t mask = bits >= 8   ? 0xff
+                         : bits <= 0 ? 0
+                                     : static_cast<uint8_t>(0xff << (8 - bits));
+    lo[i] = static_cast<uint8_t>(e.addr[i] & mask);
+    hi[i] = static_cast<uint8_t>(e.addr[i] | ~mask);
+  }
+}
+
+}  // namespace
+
+Result<std::optional<std::vector<uint32_t>>> PostingCandidates(IndexView& v, const FilterExpr& e) {
+  using Op = FilterExpr::Op;
+  using Ids = std::optional<std::vector<uint32_t>>;
+  if (!v.has_postings()) return Ids{};
+  switch (e.op) {
+    case Op::kAnd:
+    case Op::kOr: {
+      TROVE_ASSIGN_OR_RETURN(Ids a, PostingCandidates(v, e.kids[0]));
+      TROVE_ASSIGN_OR_RETURN(Ids b, PostingCandidates(v, e.kids[1]));
+      if (e.op == Op::kAnd) {
+        if (!a) return b;
+        if (!b) return a;
+        return Ids{Merge(*a, *b, true)};
+      }
+      if (!a || !b) return Ids{};
+      return Ids{Merge(*a, *b, false)};
+    }
+    case Op::kHost:
+    case Op::kNet:
+    case Op::kPort:
+      break;
+    default:
+      return Ids{};  // not, proto, ...: no posting bounds them
+  }
+  std::vector<uint32_t> leaf;
+  if (e.op == Op::kPort) {
+    TROVE_ASSIGN_OR_RETURN(leaf, v.PortIds(e.port));
+  } else {
+    uint8_t lo[16], hi[16];
+    if (e.op == Op::kHost) {
+      std::memcpy(lo, e.addr, 16);
+      std::memcpy(hi, e.addr, 16);
+    } else {
+      NetBounds(e, lo, hi);
+    }
+    TROVE_ASSIGN_OR_RETURN(leaf, v.AddressRangeIds(e.ip_version, lo, hi));
+  }
+  TROVE_ASSIGN_OR_RETURN(std::vector<uint32_t> special, v.Special());
+  return Ids{Merge(leaf, special, false)};
+}
+
 Result<CandidateSet> SelectCandidates(const SegmentIndex& ix, const std::optional<FilterExpr>& e,
                                       const TimeRange& range) {
+  auto v = IndexView::Of(&ix);
+  return SelectCandidates(*v, e, range);
+}
+
+Result<CandidateSet> SelectCandidates(IndexView& v, const std::optional<FilterExpr>& e,
+                                      const TimeRange& range) {
   CandidateSet c;
-  c.records = ix.conns.size();
+  c.records = v.record_count();
+  TROVE_ASSIGN_OR_RETURN(const std::vector<TimeBlock> time_map, v.TimeMap());
   // Time-map blocks outside the range, as offset intervals to skip.
   std::vector<std::pair<uint64_t, uint64_t>> skip;  // [from, to)
-  for (size_t i = 0; i < ix.time_map.size(); ++i) {
-    const TimeBlock& b = ix.time_map[i];
+  for (size_t i = 0; i < time_map.size(); ++i) {
+    const TimeBlock& b = time_map[i];
     if (range.Overlaps(b.min_ts_ns, b.max_ts_ns)) continue;
     ++c.blocks_skipped;
-    const uint64_t end = i + 1 < ix.time_map.size() ? ix.time_map[i + 1].offset : UINT64_MAX;
+    const uint64_t end = i + 1 < time_map.size() ? time_map[i + 1].offset : UINT64_MAX;
     if (!skip.empty() && skip.back().second == b.offset)
       skip.back().second = end;
     else
@@ -129,14 +207,20 @@ Result<CandidateSet> SelectCandidates(const SegmentIndex& ix, const std::optiona
   auto skipped = [&](uint64_t off) {
     auto it = std::upper_bound(
         skip.begin(), skip.end(), off,
-        [](uint64_t v, const std::pair<uint64_t, uint64_t>& s) { return v < s.first; });
+        [](uint64_t x, const std::pair<uint64_t, uint64_t>& s) { return x < s.first; });
     return it != skip.begin() && off < std::prev(it)->second;
   };
-  for (const ConnRecord& r : ix.conns) {
+  std::optional<std::vector<uint32_t>> ids;
+  if (e) {
+    TROVE_ASSIGN_OR_RETURN(ids, PostingCandidates(v, *e));
+  }
+  const size_t n = ids ? ids->size() : v.record_count();
+  for (size_t j = 0; j < n; ++j) {
+    TROVE_ASSIGN_OR_RETURN(ConnRecord r, v.Record(ids ? (*ids)[j] : static_cast<uint32_t>(j)));
     if (!range.Overlaps(r.first_ts_ns, r.last_ts_ns)) continue;
     if (e && EvalOnRecord(*e, r) == Tri::kFalse) continue;
     ++c.candidate_records;
-    TROVE_ASSIGN_OR_RETURN(std::vector<uint64_t> offsets, RecordOffsets(ix, r));
+    TROVE_ASSIGN_OR_RETURN(std::vector<uint64_t> offsets, v.Offsets(r));
     for (uint64_t off : offsets)
       if (skip.empty() || !skipped(off)) c.offsets.push_back(off);
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "index/index_view.h"
 #include "index/segment_index.h"
 #include "index/segment_summary.h"
 #include "query/filter_expr.h"
@@ -40,9 +41,20 @@ struct CandidateSet {
   size_t blocks_skipped = 0;      // time-map blocks outside the range
 };
 
+// A superset of the records not False under `e`, from the postings alone
+// (sorted record ids), or nullopt when the postings cannot narrow `e`
+// (negations, protocols, an index without postings): every record then.
+// Leaves take the address/port postings plus the records flagged uncertain
+// or non-IP; `and` intersects, `or` unites.
+Result<std::optional<std::vector<uint32_t>>> PostingCandidates(IndexView& v, const FilterExpr& e);
+
 // Candidates of one segment: records not False under `e` (every record
 // when e is nullopt), restricted to time-map blocks overlapping `range`.
-// Corruption when a candidate record's deferred offsets are damaged.
+// Only the records PostingCandidates names are read and judged.
+// Corruption when a record, posting or block read is damaged.
+Result<CandidateSet> SelectCandidates(IndexView& v, const std::optional<FilterExpr>& e,
+                                      const TimeRange& range);
+// The same over an index in memory.
 Result<CandidateSet> SelectCandidates(const SegmentIndex& ix, const std::optional<FilterExpr>& e,
                                       const TimeRange& range);
 

@@ -1,7 +1,6 @@
 #include "query/query_runner.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <queue>
 #include <set>
 
@@ -70,19 +69,14 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter
       }
     }
     const std::string ix_path = IndexPathFor(r.path);
-    if (o.read_limit) {
-      std::error_code ec;
-      const auto n = std::filesystem::file_size(ix_path, ec);
-      if (!ec) o.read_limit->Acquire(n);
-    }
-    // Only the candidate records' packet offsets are decoded.
-    IndexDecodeOptions dopt;
-    dopt.defer_offsets = true;
-    dopt.postings = false;  // SelectCandidates judges each record
-    auto ix = ReadIndexFile(ix_path, dopt);
+    // Only the candidate records are read (O(candidates) for version-3
+    // indexes; older ones are decoded without offsets and postings).
+    auto ix = OpenIndexView(ix_path);
     Result<CandidateSet> cand = Status::Ok();
-    if (ix.ok() && ix->segment_bytes == r.file_bytes && ix->segment_name == r.name)
-      cand = SelectCandidates(*ix, plan.parsed, o.range);
+    const bool fresh = ix.ok() && (*ix)->meta().segment_bytes == r.file_bytes &&
+                       (*ix)->meta().segment_name == r.name;
+    if (fresh) cand = SelectCandidates(**ix, plan.parsed, o.range);
+    if (o.read_limit && ix.ok()) o.read_limit->Acquire((*ix)->bytes_read());
     if (!ix.ok()) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason =
@@ -90,13 +84,13 @@ Result<QueryPlan> PlanQuery(Catalog& catalog, const QueryOptions& o, QueryFilter
     } else if (!cand.ok()) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason = cand.status().message();
-    } else if (ix->segment_bytes != r.file_bytes || ix->segment_name != r.name) {
+    } else if (!fresh) {
       sp.kind = SegmentPlan::Kind::kScan;
       sp.reason = "index does not describe this file (stale)";
     } else {
       sp.kind = SegmentPlan::Kind::kIndex;
       sp.candidates = std::move(*cand);
-      sp.monotonic = ix->monotonic;
+      sp.monotonic = (*ix)->meta().monotonic;
       sp.reason = plan.parsed ? "index" : "index (all packets: " + plan.why_not + ")";
     }
     if (std::find(plan.linktypes.begin(), plan.linktypes.end(), r.linktype) == plan.linktypes.end())
@@ -192,6 +186,7 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
     ++st.segments_opened;
     if (sp.kind == SegmentPlan::Kind::kIndex && sp.monotonic) {
       c.walk = sp.candidates.offsets;
+      TROVE_RETURN_IF_ERROR(c.reader->UseSparseReads());
     } else {
       // Every packet is visited for the running maximum of timestamps.
       TROVE_ASSIGN_OR_RETURN(c.walk, c.reader->AllPacketOffsets());

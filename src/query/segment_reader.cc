@@ -1,5 +1,10 @@
 #include "query/segment_reader.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace trove {
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(const std::string& path) {
@@ -35,33 +40,86 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(const std::string& pa
   return r;
 }
 
-uint32_t SegmentReader::U32(uint64_t off) const {
-  const uint8_t* p = map_->data() + off;
+SegmentReader::~SegmentReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status SegmentReader::UseSparseReads() {
+  if (fd_ >= 0) return Status::Ok();
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) return Status::FromErrno(errno, "opening " + path_);
+  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_RANDOM);
+  return Status::Ok();
+}
+
+uint32_t SegmentReader::U32(const uint8_t* p) const {
   uint32_t v = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
                static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
   return swap_ ? __builtin_bswap32(v) : v;
 }
 
 Result<PcapngPacket> SegmentReader::PacketAt(uint64_t off) const {
+  if (fd_ >= 0) return ReadSparse(off);
   const uint64_t n = map_->size();
+  return ParseBlock(off, map_->data() + std::min(off, n), off > n ? 0 : n - off);
+}
+
+Result<PcapngPacket> SegmentReader::ReadSparse(uint64_t off) const {
+  const uint64_t n = map_->size();
+  // Serve from the window when the whole block is in it; else read 2 KiB
+  // from the block on (most blocks fit; the next candidate may too), and a
+  // larger block once more, whole.
+  auto in_window = [&](uint64_t len) {
+    return off >= window_off_ && off + len <= window_off_ + window_len_;
+  };
+  if (!in_window(kEpbOverhead) || !in_window(U32(window_.data() + (off - window_off_) + 4))) {
+    uint64_t want = 2048;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const uint64_t start = off;
+      const uint64_t len = std::min<uint64_t>(want, n > start ? n - start : 0);
+      window_.resize(len);
+      uint64_t got = 0;
+      while (got < len) {
+        const ssize_t r =
+            ::pread(fd_, window_.data() + got, len - got, static_cast<off_t>(start + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return Status::FromErrno(errno, "reading " + path_);
+        if (r == 0) break;
+        got += static_cast<uint64_t>(r);
+      }
+      window_off_ = start;
+      window_len_ = got;
+      if (!in_window(kEpbOverhead)) break;  // ParseBlock reports the truncation
+      const uint32_t blen = U32(window_.data() + (off - start) + 4);
+      if (in_window(blen) || blen > n - off) break;
+      want = blen;  // a block larger than the window: read it whole
+    }
+  }
+  const uint64_t at = off - window_off_;
+  return ParseBlock(off, window_.data() + std::min(at, window_len_),
+                    off >= window_off_ && at <= window_len_ ? window_len_ - at : 0);
+}
+
+Result<PcapngPacket> SegmentReader::ParseBlock(uint64_t off, const uint8_t* p,
+                                               uint64_t avail) const {
   auto bad = [&](const std::string& what) {
     return Status::Corruption("segment " + path_ + ": offset " + std::to_string(off) + ": " + what);
   };
-  if (off > n || n - off < kEpbOverhead) return bad("beyond the end of the file");
-  if (U32(off) != kBlockEPB) return bad("not an enhanced packet block");
-  const uint32_t blen = U32(off + 4);
-  if (blen < kEpbOverhead || blen > n - off) return bad("block length out of bounds");
+  if (avail < kEpbOverhead) return bad("beyond the end of the file");
+  if (U32(p) != kBlockEPB) return bad("not an enhanced packet block");
+  const uint32_t blen = U32(p + 4);
+  if (blen < kEpbOverhead || blen > avail) return bad("block length out of bounds");
   PcapngPacket pk;
-  pk.interface_id = U32(off + 8);
-  const uint64_t ticks = static_cast<uint64_t>(U32(off + 12)) << 32 | U32(off + 16);
-  pk.caplen = U32(off + 20);
-  pk.wirelen = U32(off + 24);
+  pk.interface_id = U32(p + 8);
+  const uint64_t ticks = static_cast<uint64_t>(U32(p + 12)) << 32 | U32(p + 16);
+  pk.caplen = U32(p + 20);
+  pk.wirelen = U32(p + 24);
   if (pk.caplen > blen - kEpbOverhead) return bad("captured length exceeds the block");
   pk.ts_ns = ticks_per_s_ == 1000000000
                  ? static_cast<int64_t>(ticks)
                  : static_cast<int64_t>(ticks / ticks_per_s_ * 1000000000u +
                                         ticks % ticks_per_s_ * 1000000000u / ticks_per_s_);
-  pk.data = map_->data() + off + 28;
+  pk.data = p + 28;
   pk.block_offset = off;
   if (limit_ && !whole_file_charged_) limit_->Acquire(blen);
   return pk;

@@ -31,10 +31,18 @@ class SegmentReader {
   Result<std::vector<uint64_t>> AllPacketOffsets() const;
   const std::string& path() const { return path_; }
   void set_read_limit(RateLimiter* r) { limit_ = r; }
+  // The caller will read scattered packets (an index plan), not the whole
+  // file: PacketAt then reads with pread(2) through a small window instead
+  // of faulting the map in (cheaper for sparse blocks, no unmapping cost).
+  // A packet's data stays valid until the next PacketAt.
+  Status UseSparseReads();
 
  private:
   SegmentReader() = default;
-  uint32_t U32(uint64_t off) const;
+  uint32_t U32(const uint8_t* p) const;
+  // The packet block at `off`, given its bytes from `off` on (`avail` of them).
+  Result<PcapngPacket> ParseBlock(uint64_t off, const uint8_t* p, uint64_t avail) const;
+  Result<PcapngPacket> ReadSparse(uint64_t off) const;
 
   std::string path_;
   std::unique_ptr<MappedFile> map_;
@@ -43,6 +51,14 @@ class SegmentReader {
   uint64_t ticks_per_s_ = 1000000000;
   RateLimiter* limit_ = nullptr;
   mutable bool whole_file_charged_ = false;
+  int fd_ = -1;  // sparse reads
+  mutable std::vector<uint8_t> window_;
+  mutable uint64_t window_off_ = 0, window_len_ = 0;
+
+ public:
+  ~SegmentReader();
+  SegmentReader(const SegmentReader&) = delete;
+  SegmentReader& operator=(const SegmentReader&) = delete;
 };
 
 }  // namespace trove

@@ -252,6 +252,80 @@ def register():
     it.add_case("query_missing_and_corrupt_index", missing_and_corrupt_index)
 
 
+def v3_to_v2(data: bytes) -> bytes:
+    """An index file of format version 3 rewritten as version 2, from
+    docs/FORMAT.md alone: the same records (their encoding is shared), the
+    postings as (entry, id list) pairs, the time map; no special list."""
+    import hashlib
+    import struct
+    assert data[:8] == b"TROVEIDX" and struct.unpack_from("<I", data, 8)[0] == 3
+    body = data[32:]
+    dir_len = struct.unpack_from("<I", body, 0)[0]
+    at = 4
+    (name_len,) = struct.unpack_from("<H", body, at)
+    fixed = body[at:at + 2 + name_len + 2 + 8 + 8 + 8 + 8 + 1]  # name .. body flags
+    at += len(fixed)
+    nrec, naddr, nport, nblk = struct.unpack_from("<4I", body, at)
+    sec = struct.unpack_from("<8Q", body, at + 16)
+
+    def ids_len(off):  # bytes of one varint id list at off
+        n, p = 0, off
+        count, shift = 0, 0
+        while True:
+            b = body[p]; p += 1
+            count |= (b & 0x7F) << shift; shift += 7
+            if not b & 0x80:
+                break
+        for _ in range(count):
+            while body[p] & 0x80:
+                p += 1
+            p += 1
+        return p - off
+
+    out = bytearray(fixed)
+    out += struct.pack("<I", nrec) + body[sec[1]:sec[2]]
+    out += struct.pack("<I", naddr)
+    for k in range(naddr):
+        e = sec[2] + 24 * k
+        (rel,) = struct.unpack_from("<I", body, e + 20)
+        out += body[e:e + 17] + body[sec[4] + rel:sec[4] + rel + ids_len(sec[4] + rel)]
+    out += struct.pack("<I", nport)
+    for k in range(nport):
+        e = sec[3] + 8 * k
+        (rel,) = struct.unpack_from("<I", body, e + 4)
+        out += body[e:e + 2] + body[sec[4] + rel:sec[4] + rel + ids_len(sec[4] + rel)]
+    out += struct.pack("<I", nblk) + body[sec[6]:sec[7]]
+    assert dir_len == sec[0]
+    head = b"TROVEIDX" + struct.pack("<IIQ", 2, 0, len(out)) + hashlib.sha256(out).digest()[:8]
+    return head + bytes(out)
+
+
+def old_index_case():
+    """Indexes of format version 2 (converted from the version-3 files by an
+    independent writer, above) still serve queries exactly; fsck --dry-run
+    lists them, and fsck rewrites them in version 3 byte for byte as the
+    writer made them."""
+    st = setup()
+    idx = [it.Path(s["path"][: -len(".pcapng")] + ".idx") for s in st["segs"]]
+    orig = {p: p.read_bytes() for p in idx}
+    for p, b in orig.items():
+        p.write_bytes(v3_to_v2(b))
+    plan = st["store"].json("query", "--explain", f"host {AFS_SERVER}")
+    check(all(s["plan"] in ("index", "pruned-summary", "pruned-time") for s in plan["segments"]
+              if not s.get("open")), f"version-2 indexes not used: {plan['segments']}")
+    check_query(f"host {AFS_SERVER} or udp")
+    check_query("tcp and not port 22")
+    dry = st["store"].fsck("--dry-run")
+    check_eq(len(dry.get("indexes_old", [])), len(idx), "fsck --dry-run: indexes_old")
+    check(all(p.read_bytes()[8] == 2 for p in idx), "fsck --dry-run rewrote an index")
+    doc = st["store"].fsck()
+    check_eq(len(doc.get("indexes_upgraded", [])), len(idx), "fsck: indexes_upgraded")
+    for p, b in orig.items():
+        check(p.read_bytes() == b, f"{p.name}: the upgraded index differs from the writer's")
+    check_eq(st["store"].fsck().get("indexes_upgraded"), [], "second fsck upgrades")
+    check_query(f"host {AFS_SERVER} or udp")
+
+
 def flows_case():
     """trove flows: per-connection packet and byte counts equal what tcpdump
     selects from the original trace with the connection's 5-tuple; the
@@ -293,6 +367,7 @@ def flows_case():
               f"ssh.pcap holds one complete session (SYN..FIN both ways): {ssh}")
 
 
+it.add_case("query_old_index_upgraded", old_index_case)
 it.add_case("flows_match_tcpdump", flows_case)
 
 
