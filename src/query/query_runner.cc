@@ -153,7 +153,8 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
   auto advance = [&](Cursor& c) -> Result<bool> {
     while (c.next < c.walk.size()) {
       const uint64_t off = c.walk[c.next++];
-      TROVE_ASSIGN_OR_RETURN(PcapngPacket p, c.reader->PacketAt(off));
+      const uint64_t next = c.next < c.walk.size() ? c.walk[c.next] : 0;
+      TROVE_ASSIGN_OR_RETURN(PcapngPacket p, c.reader->PacketAt(off, next));
       c.running_max = std::max(c.running_max, p.ts_ns);
       if (c.filter_walk) {
         while (c.cand < c.candidates.size() && c.candidates[c.cand] < off) ++c.cand;

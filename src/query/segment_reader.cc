@@ -58,22 +58,23 @@ uint32_t SegmentReader::U32(const uint8_t* p) const {
   return swap_ ? __builtin_bswap32(v) : v;
 }
 
-Result<PcapngPacket> SegmentReader::PacketAt(uint64_t off) const {
-  if (fd_ >= 0) return ReadSparse(off);
+Result<PcapngPacket> SegmentReader::PacketAt(uint64_t off, uint64_t next) const {
+  if (fd_ >= 0) return ReadSparse(off, next);
   const uint64_t n = map_->size();
   return ParseBlock(off, map_->data() + std::min(off, n), off > n ? 0 : n - off);
 }
 
-Result<PcapngPacket> SegmentReader::ReadSparse(uint64_t off) const {
+Result<PcapngPacket> SegmentReader::ReadSparse(uint64_t off, uint64_t next) const {
   const uint64_t n = map_->size();
   // Serve from the window when the whole block is in it; else read 2 KiB
-  // from the block on (most blocks fit; the next candidate may too), and a
-  // larger block once more, whole.
+  // from the block on (most blocks fit), through the next block too when it
+  // is near, and a larger block once more, whole.
   auto in_window = [&](uint64_t len) {
     return off >= window_off_ && off + len <= window_off_ + window_len_;
   };
   if (!in_window(kEpbOverhead) || !in_window(U32(window_.data() + (off - window_off_) + 4))) {
-    uint64_t want = 2048;
+    constexpr uint64_t kSmall = 2048, kNear = 32768;
+    uint64_t want = next > off && next - off <= kNear ? next - off + kSmall : kSmall;
     for (int attempt = 0; attempt < 2; ++attempt) {
       const uint64_t start = off;
       const uint64_t len = std::min<uint64_t>(want, n > start ? n - start : 0);

@@ -27,7 +27,9 @@ class SegmentReader {
   static Result<std::unique_ptr<SegmentReader>> Open(const std::string& path);
 
   uint16_t linktype() const { return linktype_; }
-  Result<PcapngPacket> PacketAt(uint64_t offset) const;
+  // `next`: the offset the caller reads after this one (0: unknown); with
+  // sparse reads, a next block within 32 KiB is read in the same pread.
+  Result<PcapngPacket> PacketAt(uint64_t offset, uint64_t next = 0) const;
   Result<std::vector<uint64_t>> AllPacketOffsets() const;
   const std::string& path() const { return path_; }
   void set_read_limit(RateLimiter* r) { limit_ = r; }
@@ -42,7 +44,7 @@ class SegmentReader {
   uint32_t U32(const uint8_t* p) const;
   // The packet block at `off`, given its bytes from `off` on (`avail` of them).
   Result<PcapngPacket> ParseBlock(uint64_t off, const uint8_t* p, uint64_t avail) const;
-  Result<PcapngPacket> ReadSparse(uint64_t off) const;
+  Result<PcapngPacket> ReadSparse(uint64_t off, uint64_t next) const;
 
   std::string path_;
   std::unique_ptr<MappedFile> map_;

@@ -1,7 +1,8 @@
 // SegmentReader: packets by EPB offset, through the memory map and through
 // sparse pread(2) reads (index plans), checked against an independent block
 // walk (segment_test_util.h) and the bytes written; blocks larger than the
-// 2 KiB read window, packets served from the window, offsets that are not
+// 2 KiB read window, packets served from the window (with and without the
+// next-offset hint), offsets that are not
 // packet blocks and a truncated file.
 
 #include "query/segment_reader.h"
@@ -61,9 +62,12 @@ TEST(SegmentReader, SparseReadsReturnWhatTheMapReturns) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (int pass = 0; pass < 2; ++pass) {
     if (pass == 1) std::shuffle(order.begin(), order.end(), std::mt19937(9));
-    for (size_t i : order) {
+    for (size_t j = 0; j < order.size(); ++j) {
+      const size_t i = order[j];
+      // The next offset as a read-ahead hint (near or far, before or after).
+      const uint64_t next = j + 1 < order.size() ? epbs[order[j + 1]].offset : 0;
       for (auto* rd : {mapped->get(), sparse->get()}) {
-        auto p = rd->PacketAt(epbs[i].offset);
+        auto p = rd->PacketAt(epbs[i].offset, next);
         ASSERT_TRUE(p.ok()) << p.status().ToString();
         EXPECT_EQ(p->ts_ns, epbs[i].ts_ns);
         EXPECT_EQ(p->caplen, epbs[i].caplen);
