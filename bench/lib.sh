@@ -1,7 +1,9 @@
 # Shared pieces of the whole-process benchmarks (sourced, not run).
 # Callers set OUT (output dir) and RESULTS (TSV: tool, run, wall_s,
 # maxrss_kb, cpu_s; bench_results_header writes its header) before calling
-# timed. cpu_s is user + system time of the process and its children.
+# timed. cpu_s is user + system time of the process and its children;
+# wall_s is measured around it to the millisecond. BENCH_BEFORE_RUN, if
+# set, names a function run before each timed command (outside the timing).
 
 # trove binary: $TROVE_BIN, else build/trove (built if missing).
 bench_trove() {
@@ -35,12 +37,17 @@ bench_results_header() { printf 'tool\trun\twall_s\tmaxrss_kb\tcpu_s\n' >"$RESUL
 timed() {  # tool, run index, command...
   local tool=$1 i=$2 wall rss user sys
   shift 2
+  local t0 t1
+  [[ -n "${BENCH_BEFORE_RUN:-}" ]] && "$BENCH_BEFORE_RUN"
+  t0=$(date +%s%N)
   if ! /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
     echo "$tool run $i failed: $*" >&2
     tail -n 20 "$OUT/last.err" >&2
     exit 1
   fi
+  t1=$(date +%s%N)
   read -r wall rss user sys <"$OUT/time.txt"
+  wall=$(python3 -c "print(f'{($t1 - $t0) / 1e9:.4f}')")  # finer than time's %e
   local cpu
   cpu=$(python3 -c "print(f'{$user + $sys:.2f}')")
   printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$i" "$wall" "$rss" "$cpu" >>"$RESULTS"
@@ -65,8 +72,7 @@ for r in csv.DictReader(open(results), delimiter="\t"):
 med = {t: tuple(statistics.median(x[k] for x in v) for k in range(3)) for t, v in by.items()}
 print(f"# {title}\n")
 print(f"Input: `{src}`, {in_bytes / 1e6:.0f} MB, {packets} packets. {n} runs per tool, "
-      f"interleaved; medians. Page cache warm (input read once before the runs; "
-      f"dropping caches is not possible here).\n")
+      f"interleaved; medians. Page cache warm (input read once before the runs).\n")
 print("| tool | command | wall s | Mpps | MB/s | CPU s | Mpps per core | peak RSS MB |")
 print("|---|---|---:|---:|---:|---:|---:|---:|")
 for t, desc in tools:

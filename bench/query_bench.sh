@@ -21,7 +21,11 @@
 # tcpdump / trove and the answer's size, as Markdown in
 # bench/out/query.md.
 #
-# Usage: bench/query_bench.sh [-n N] [--size 20G] [--rebuild]
+# With --cold the page cache is dropped before every timed run (needs root
+# outside a container: writes /proc/sys/vm/drop_caches): the archive case
+# where the data is on disk, not in memory; results in query-cold.md.
+#
+# Usage: bench/query_bench.sh [-n N] [--size 20G] [--rebuild] [--cold]
 # Environment: TROVE_BIN (default build/trove; built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,12 +33,14 @@ cd "$(dirname "$0")/.."
 N=5
 SIZE=20G
 REBUILD=0
+COLD=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) N=$2; shift 2 ;;
     --size) SIZE=$2; shift 2 ;;
     --rebuild) REBUILD=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --cold) COLD=1; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -95,7 +101,16 @@ echo "host query: ${EXPRS[host]}"
 echo "connection query: ${EXPRS[connection]}"
 
 RESULTS=$OUT/query-times.tsv
+[[ $COLD == 1 ]] && RESULTS=$OUT/query-times-cold.tsv
 bench_results_header
+drop_caches() { sync; echo 1 >/proc/sys/vm/drop_caches; }
+if [[ $COLD == 1 ]]; then
+  if ! (echo 1 >/proc/sys/vm/drop_caches) 2>/dev/null; then
+    echo "--cold needs to write /proc/sys/vm/drop_caches (root, not in a container)" >&2
+    exit 2
+  fi
+  BENCH_BEFORE_RUN=drop_caches
+fi
 tcpdump_all() {  # expr, out: one pcap per segment, concatenated text for checking
   local expr=$1 out=$2
   shift 2
@@ -131,17 +146,20 @@ for i in $(seq 1 "$N"); do
 done
 rm -f "$OUT/q.pcap" "$OUT/q-trove.pcap" "$OUT/q-ref.txt" "$OUT/q-trove.txt"
 
+MD=$OUT/query.md
+[[ $COLD == 1 ]] && MD=$OUT/query-cold.md
 python3 - "$RESULTS" "$OUT/query-answers.tsv" "$archive_bytes" "$index_bytes" "${#SEGS[@]}" \
-  "$N" "${EXPRS[host]}" "${EXPRS[connection]}" >"$OUT/query.md" <<'PY'
+  "$N" "${EXPRS[host]}" "${EXPRS[connection]}" "$COLD" >"$MD" <<'PY'
 import csv, statistics, sys
-results, answers, arch, idx, nseg, n, ehost, econn = sys.argv[1:]
+results, answers, arch, idx, nseg, n, ehost, econn, cold = sys.argv[1:]
 by = {}
 for r in csv.DictReader(open(results), delimiter="\t"):
     by.setdefault(r["tool"], []).append(float(r["wall_s"]))
 ans = {r[0]: (int(r[1]), int(r[2])) for r in csv.reader(open(answers), delimiter="\t")}
 print("# Selective query benchmark\n")
 print(f"Archive: {int(arch) / 1e9:.1f} GB in {nseg} segments (indexes {int(idx) / 1e6:.0f} MB, "
-      f"{100 * int(idx) / int(arch):.2f}%). {n} runs each, interleaved; medians; page cache warm.\n")
+      f"{100 * int(idx) / int(arch):.2f}%). {n} runs each, interleaved; medians; page cache "
+      f"{'cold (dropped before every run)' if cold == '1' else 'warm'}.\n")
 print("| query | expression | answer | trove query s | tcpdump -r s | tcpdump / trove |")
 print("|---|---|---:|---:|---:|---:|")
 for q, e in (("host", ehost), ("connection", econn)):
@@ -149,6 +167,6 @@ for q, e in (("host", ehost), ("connection", econn)):
     pk, b = ans[q]
     print(f"| {q} | `{e}` | {pk} packets, {b / 1e6:.1f} MB | {t:.3f} | {d:.2f} | **{d / t:.0f}×** |")
 PY
-echo "Reproduce: \`bench/query_bench.sh -n $N --size $SIZE\`" >>"$OUT/query.md"
+echo "Reproduce: \`bench/query_bench.sh -n $N --size $SIZE$([[ $COLD == 1 ]] && echo " --cold")\`" >>"$MD"
 echo
-cat "$OUT/query.md"
+cat "$MD"

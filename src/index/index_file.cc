@@ -42,8 +42,11 @@ Result<std::unique_ptr<IndexView>> OpenIndexView(const std::string& path) {
   TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(path));
   std::shared_ptr<const MappedFile> map(std::move(m));
   if (map->size() >= 12 && map->data()[8] == 3 && map->data()[9] == 0 && map->data()[10] == 0 &&
-      map->data()[11] == 0)
-    return IndexView::Open(map, map->data(), map->size(), path);
+      map->data()[11] == 0) {
+    TROVE_ASSIGN_OR_RETURN(auto v, IndexView::Open(map, map->data(), map->size(), path));
+    for (const auto& [from, to] : v->LookupRanges()) map->WillNeed(from, to - from);
+    return v;
+  }
   IndexDecodeOptions o;
   o.defer_offsets = true;
   o.postings = false;  // records are judged one by one

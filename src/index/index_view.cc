@@ -183,6 +183,12 @@ Status IndexView::Verify(uint64_t from, uint64_t to) {
   return Status::Ok();
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> IndexView::LookupRanges() const {
+  if (mem_) return {};
+  return {{kIndexHeaderBytes + sec_[2], kIndexHeaderBytes + sec_[4]},
+          {kIndexHeaderBytes + sec_[6], kIndexHeaderBytes + sec_[7]}};
+}
+
 Status IndexView::VerifyAll() { return Verify(dir_len_, body_len_); }
 
 Result<uint64_t> IndexView::RecordStart(uint32_t i) {

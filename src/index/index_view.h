@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "index/segment_index.h"
@@ -67,6 +68,9 @@ class IndexView {
   // posting list.
   Result<AddressPosting> AddressAt(uint32_t k);
   Result<PortPosting> PortAt(uint32_t k);
+  // File byte ranges [first, second) a query reads at random: the address
+  // and port directories and the time map (to prefetch on a cold cache).
+  std::vector<std::pair<uint64_t, uint64_t>> LookupRanges() const;
   // Verifies every chunk (the full decoder's checksum check).
   Status VerifyAll();
   // Bytes of the file read so far: the header, the directory and every

@@ -144,6 +144,9 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
   std::vector<size_t> todo;
   for (size_t i = 0; i < plan.segments.size(); ++i) {
     const SegmentPlan& sp = plan.segments[i];
+    // An index plan without candidates has nothing to read: the segment
+    // file is not even opened.
+    if (sp.kind == SegmentPlan::Kind::kIndex && sp.candidates.offsets.empty()) continue;
     if (sp.kind == SegmentPlan::Kind::kIndex || sp.kind == SegmentPlan::Kind::kScan)
       todo.push_back(i);
   }
@@ -188,6 +191,7 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
     if (sp.kind == SegmentPlan::Kind::kIndex && sp.monotonic) {
       c.walk = sp.candidates.offsets;
       TROVE_RETURN_IF_ERROR(c.reader->UseSparseReads());
+      c.reader->Prefetch(c.walk);
     } else {
       // Every packet is visited for the running maximum of timestamps.
       TROVE_ASSIGN_OR_RETURN(c.walk, c.reader->AllPacketOffsets());

@@ -15,9 +15,11 @@
 // reaches their first timestamp, and released when exhausted: memory and
 // open maps are bounded by the segments that overlap in time, not by the
 // range queried, and --limit-packets stops before later ones are touched.
+// An index plan reads only its candidates' blocks (pread, the runs of them
+// prefetched: segment_reader.h); one without candidates opens no file.
 // With QueryOptions::read_limit, every byte of a segment or index file the
-// query reads is charged to that rate limiter first (whole files for scans,
-// the candidate packet blocks for index lookups).
+// query reads is charged to that rate limiter (whole files for scans, the
+// candidate packet blocks for index lookups, the chunks of an index read).
 // One query per call; no shared state.
 
 #include <cstdint>

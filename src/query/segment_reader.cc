@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace trove {
@@ -50,6 +51,26 @@ Status SegmentReader::UseSparseReads() {
   if (fd_ < 0) return Status::FromErrno(errno, "opening " + path_);
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_RANDOM);
   return Status::Ok();
+}
+
+void SegmentReader::Prefetch(const std::vector<uint64_t>& offsets) const {
+  if (fd_ < 0 || offsets.empty()) return;
+  constexpr uint64_t kGap = 32768, kTail = 2048;  // as ReadSparse reads
+  uint64_t from = offsets[0], to = offsets[0] + kTail;
+  auto flush = [&] {
+    ::posix_fadvise(fd_, static_cast<off_t>(from), static_cast<off_t>(to - from),
+                    POSIX_FADV_WILLNEED);
+  };
+  for (size_t i = 1; i < offsets.size(); ++i) {
+    if (offsets[i] <= to + kGap) {
+      to = std::max(to, offsets[i] + kTail);
+      continue;
+    }
+    flush();
+    from = offsets[i];
+    to = from + kTail;
+  }
+  flush();
 }
 
 uint32_t SegmentReader::U32(const uint8_t* p) const {

@@ -225,6 +225,14 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   return m;
 }
 
+void MappedFile::WillNeed(size_t off, size_t len) const {
+  if (data_ == nullptr || off >= size_) return;
+  len = std::min(len, size_ - off);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t start = off / page * page;
+  ::madvise(const_cast<uint8_t*>(data_) + start, len + (off - start), MADV_WILLNEED);
+}
+
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
