@@ -33,14 +33,14 @@ class IndexView {
   static Result<std::unique_ptr<IndexView>> Open(std::shared_ptr<const void> owner,
                                                  const uint8_t* data, size_t len, std::string path);
 
-  // The index's header fields (SegmentIndex without records, postings and
-  // time map).
   // Over a decoded or built index (not copied: it must outlive the view).
   static std::unique_ptr<IndexView> Of(const SegmentIndex* ix);
   // file_bytes: the size of the file it was decoded from (bytes_read()).
   static std::unique_ptr<IndexView> Of(std::shared_ptr<const SegmentIndex> ix,
                                        uint64_t file_bytes = 0);
 
+  // The index's header fields (for a file: a SegmentIndex without records,
+  // postings and time map).
   const SegmentIndex& meta() const { return mem_ ? *mem_ : meta_; }
   // False for an older file decoded without postings: the posting lookups
   // then fail with NotSupported, and callers judge every record.
