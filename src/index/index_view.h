@@ -43,7 +43,7 @@ class IndexView {
   // postings and time map).
   const SegmentIndex& meta() const { return mem_ ? *mem_ : meta_; }
   // False for an older file decoded without postings: the posting lookups
-  // then fail with NotSupported, and callers judge every record.
+  // then fail with FailedPrecondition, and callers judge every record.
   bool has_postings() const { return has_postings_; }
   uint32_t record_count() const { return nrecords_; }
   uint32_t address_count() const { return naddrs_; }
