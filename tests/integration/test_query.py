@@ -18,6 +18,7 @@ link type with a walker written here. Packets are compared as
 checked against the oracle's packets filtered by timestamp.
 """
 
+import json
 import struct
 import sys
 
@@ -203,6 +204,14 @@ def register():
         # the planner cannot judge (VLAN-tagged, fragments, undecodable).
         cand = sum(s["candidate_packets"] for s in idx)
         check(cand < st["total"] // 10, f"port query reads {cand} of {st['total']} packets")
+        # Only segments with candidates (or scanned) are opened (here every
+        # index segment has some: the records the planner cannot judge).
+        want_open = sum(1 for s in plan["segments"]
+                        if s["plan"] == "scan" or (s["plan"] == "index" and s["candidate_packets"]))
+        p = st["store"].run("query", "--max-rate", "0", "--stats", "--json",
+                            "-w", st["tmp"] / "stats.pcap", "udp port 7000")
+        stats = json.loads(p.stderr.strip().splitlines()[-1])
+        check_eq(stats["segments_read"], want_open, "segments opened by an index plan")
         plan = st["store"].json("query", "--explain", "len > 100")
         check(plan["indexable"] is False and "len" in plan["not_indexable_because"], f"{plan}")
         check(all(s["plan"] in ("index", "scan") for s in plan["segments"]), "scan plan pruned")
