@@ -36,10 +36,16 @@ struct Family {
   const SegmentRecord* raw = nullptr;
   std::vector<const SegmentRecord*> members;  // raw and its derived descendants
 };
+// A derived row with no stored raw ancestor, and the topmost stored row of
+// its chain (itself, or e.g. the scrubbed parent of a scrambled orphan).
+struct Orphan {
+  const SegmentRecord* row = nullptr;
+  const SegmentRecord* top = nullptr;
+};
 struct LinkRows {
   std::vector<SegmentRecord> all;
   std::map<int64_t, Family> family;  // by raw id
-  std::vector<const SegmentRecord*> orphans;
+  std::vector<Orphan> orphans;
 };
 
 Result<LinkRows> LoadLinkRows(Catalog& cat, const std::string& link) {
@@ -62,7 +68,7 @@ Result<LinkRows> LoadLinkRows(Catalog& cat, const std::string& link) {
       f.raw = root;
       f.members.push_back(&r);
     } else
-      lr.orphans.push_back(&r);
+      lr.orphans.push_back({&r, root});
   }
   return lr;
 }
@@ -177,11 +183,11 @@ Result<std::vector<ClassUsage>> ClassUsages(Fs& fs, Catalog& cat, const std::str
       u.newest_ns = std::max(u.newest_ns, r0->stats.last_ts_ns);
     }
   }
-  for (const auto* r : lr.orphans) {
-    ClassUsage& u = by_class[r->klass];
+  for (const Orphan& o : lr.orphans) {
+    ClassUsage& u = by_class[o.row->klass];
     u.link = link;
-    u.klass = r->klass;
-    u.bytes += RowBytes(fs, *r);
+    u.klass = o.row->klass;
+    u.bytes += RowBytes(fs, *o.row);
   }
   std::vector<ClassUsage> out;
   for (auto& [k, u] : by_class) out.push_back(u);
@@ -202,13 +208,15 @@ Result<ExpiryReport> EnforceExpiry(Fs& fs, Catalog& cat, const std::string& run_
     rep.expired.push_back({r.id, r.name, r.klass, r.level, reason, bytes});
     rep.bytes_freed += bytes;
   };
-  // Only a parent that is catalogued as expired makes an orphan expire (a
-  // derived row whose parent is unknown is left alone).
-  for (const auto* r : lr.orphans) {
-    if (r->parent_id == 0) continue;
-    auto parent = cat.GetSegment(std::to_string(r->parent_id));
+  // Only an ancestor that is catalogued as expired makes an orphan expire
+  // (a derived row whose chain ends in an unknown parent is left alone).
+  // The whole chain goes in one pass: a scrambled segment derived from a
+  // scrubbed one that was itself derived while their raw parent expired.
+  for (const Orphan& o : lr.orphans) {
+    if (o.top->parent_id == 0) continue;
+    auto parent = cat.GetSegment(std::to_string(o.top->parent_id));
     if (parent.ok() && parent->state == SegmentState::kExpired)
-      expire(*r, "parent expired", RowBytes(fs, *r));
+      expire(*o.row, "parent expired", RowBytes(fs, *o.row));
   }
 
   for (const ClassPolicy& pol : policies) {

@@ -191,5 +191,38 @@ TEST_F(ExpiryFixture, DerivedSegmentsOfAnExpiredParentExpire) {
   EXPECT_FALSE(Exists(child.path));
 }
 
+// A chain derived while its raw parent expired (scrubbed from raw, then
+// scrambled from scrubbed) expires whole in one pass: the scrambled row's
+// own parent is still stored when the pass starts.
+TEST_F(ExpiryFixture, ADerivedChainOfAnExpiredParentExpiresInOnePass) {
+  auto a = Write("a", 1, kBaseTs);
+  ASSERT_TRUE(h.catalog->UpdateState(a[0].id, SegmentState::kExpired).ok());
+  SegmentRecord scrubbed = a[0];
+  scrubbed.id = 0;
+  scrubbed.name = a[0].name + ".scrubbed";
+  scrubbed.level = "scrubbed";
+  scrubbed.parent_id = a[0].id;
+  scrubbed.state = SegmentState::kStored;
+  scrubbed.path = h.dir / "chain-scrubbed.pcapng";
+  WriteAll(scrubbed.path, std::vector<uint8_t>(10, 1));
+  ASSERT_TRUE(h.catalog->InsertSegment(&scrubbed).ok());
+  SegmentRecord scrambled = scrubbed;
+  scrambled.id = 0;
+  scrambled.name = scrubbed.name + ".scrambled";
+  scrambled.level = "scrambled";
+  scrambled.parent_id = scrubbed.id;
+  scrambled.path = h.dir / "chain-scrambled.pcapng";
+  WriteAll(scrambled.path, std::vector<uint8_t>(10, 2));
+  ASSERT_TRUE(h.catalog->InsertSegment(&scrambled).ok());
+  auto rep = EnforceExpiry(DefaultFs(), *h.catalog, run_dir, "uplink", {});
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  ASSERT_EQ(rep->expired.size(), 2u);
+  for (const auto& e : rep->expired) EXPECT_EQ(e.reason, "parent expired");
+  EXPECT_EQ(State(scrubbed.id), SegmentState::kExpired);
+  EXPECT_EQ(State(scrambled.id), SegmentState::kExpired);
+  EXPECT_FALSE(Exists(scrubbed.path));
+  EXPECT_FALSE(Exists(scrambled.path));
+}
+
 }  // namespace
 }  // namespace trove
