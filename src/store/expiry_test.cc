@@ -32,6 +32,21 @@ struct ExpiryFixture : ::testing::Test {
     }
     return out;
   }
+  // A stored derived row of `parent` at `path`, a file of `bytes` bytes.
+  SegmentRecord Derive(const SegmentRecord& parent, const std::string& level,
+                       const std::string& path, size_t bytes) {
+    SegmentRecord r = parent;
+    r.id = 0;
+    r.name = parent.name + "." + level;
+    r.level = level;
+    r.parent_id = parent.id;
+    r.state = SegmentState::kStored;
+    r.path = path;
+    r.file_bytes = bytes;
+    WriteAll(path, std::vector<uint8_t>(bytes, 1));
+    EXPECT_TRUE(h.catalog->InsertSegment(&r).ok());
+    return r;
+  }
   SegmentState State(int64_t id) { return h.catalog->GetSegment(std::to_string(id))->state; }
   uint64_t Bytes(const std::vector<SegmentRecord>& v) {
     uint64_t b = 0;
@@ -78,15 +93,7 @@ TEST_F(ExpiryFixture, BudgetCountsIndexesAndDerivedSegments) {
   // An index beside the newest segment and a derived child of the oldest.
   std::string idx = IndexPathFor(a[1].path);
   WriteAll(idx, std::vector<uint8_t>(1000, 7));
-  SegmentRecord child = a[0];
-  child.id = 0;
-  child.name = a[0].name + ".scrubbed";
-  child.level = "scrubbed";
-  child.parent_id = a[0].id;
-  child.path = h.dir / "child.pcapng";
-  child.file_bytes = 500;
-  WriteAll(child.path, std::vector<uint8_t>(500, 1));
-  ASSERT_TRUE(h.catalog->InsertSegment(&child).ok());
+  SegmentRecord child = Derive(a[0], "scrubbed", h.dir / "child.pcapng", 500);
   auto u = ClassUsages(DefaultFs(), *h.catalog, "uplink");
   ASSERT_TRUE(u.ok());
   ASSERT_EQ(u->size(), 1u);
@@ -174,15 +181,7 @@ TEST_F(ExpiryFixture, ABadJournalIsAnErrorNamingTheFile) {
 TEST_F(ExpiryFixture, DerivedSegmentsOfAnExpiredParentExpire) {
   auto a = Write("a", 1, kBaseTs);
   ASSERT_TRUE(h.catalog->UpdateState(a[0].id, SegmentState::kExpired).ok());
-  SegmentRecord child = a[0];
-  child.id = 0;
-  child.name = a[0].name + ".scrambled";
-  child.level = "scrambled";
-  child.parent_id = a[0].id;
-  child.state = SegmentState::kStored;
-  child.path = h.dir / "late-child.pcapng";
-  WriteAll(child.path, std::vector<uint8_t>(10, 1));
-  ASSERT_TRUE(h.catalog->InsertSegment(&child).ok());
+  SegmentRecord child = Derive(a[0], "scrambled", h.dir / "late-child.pcapng", 10);
   auto rep = EnforceExpiry(DefaultFs(), *h.catalog, run_dir, "uplink", {});
   ASSERT_TRUE(rep.ok());
   ASSERT_EQ(rep->expired.size(), 1u);
@@ -197,23 +196,8 @@ TEST_F(ExpiryFixture, DerivedSegmentsOfAnExpiredParentExpire) {
 TEST_F(ExpiryFixture, ADerivedChainOfAnExpiredParentExpiresInOnePass) {
   auto a = Write("a", 1, kBaseTs);
   ASSERT_TRUE(h.catalog->UpdateState(a[0].id, SegmentState::kExpired).ok());
-  SegmentRecord scrubbed = a[0];
-  scrubbed.id = 0;
-  scrubbed.name = a[0].name + ".scrubbed";
-  scrubbed.level = "scrubbed";
-  scrubbed.parent_id = a[0].id;
-  scrubbed.state = SegmentState::kStored;
-  scrubbed.path = h.dir / "chain-scrubbed.pcapng";
-  WriteAll(scrubbed.path, std::vector<uint8_t>(10, 1));
-  ASSERT_TRUE(h.catalog->InsertSegment(&scrubbed).ok());
-  SegmentRecord scrambled = scrubbed;
-  scrambled.id = 0;
-  scrambled.name = scrubbed.name + ".scrambled";
-  scrambled.level = "scrambled";
-  scrambled.parent_id = scrubbed.id;
-  scrambled.path = h.dir / "chain-scrambled.pcapng";
-  WriteAll(scrambled.path, std::vector<uint8_t>(10, 2));
-  ASSERT_TRUE(h.catalog->InsertSegment(&scrambled).ok());
+  SegmentRecord scrubbed = Derive(a[0], "scrubbed", h.dir / "chain-scrubbed.pcapng", 10);
+  SegmentRecord scrambled = Derive(scrubbed, "scrambled", h.dir / "chain-scrambled.pcapng", 10);
   auto rep = EnforceExpiry(DefaultFs(), *h.catalog, run_dir, "uplink", {});
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();
   ASSERT_EQ(rep->expired.size(), 2u);
