@@ -1,6 +1,7 @@
 #include "query/segment_reader.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,21 +57,57 @@ Status SegmentReader::UseSparseReads() {
 void SegmentReader::Prefetch(const std::vector<uint64_t>& offsets) const {
   if (fd_ < 0 || offsets.empty()) return;
   constexpr uint64_t kGap = 32768, kTail = 2048;  // as ReadSparse reads
+  runs_.clear();
   uint64_t from = offsets[0], to = offsets[0] + kTail;
-  auto flush = [&] {
-    ::posix_fadvise(fd_, static_cast<off_t>(from), static_cast<off_t>(to - from),
-                    POSIX_FADV_WILLNEED);
-  };
   for (size_t i = 1; i < offsets.size(); ++i) {
     if (offsets[i] <= to + kGap) {
       to = std::max(to, offsets[i] + kTail);
       continue;
     }
-    flush();
+    runs_.emplace_back(from, to);
     from = offsets[i];
     to = from + kTail;
   }
-  flush();
+  runs_.emplace_back(from, to);
+  advised_ = false;
+}
+
+void SegmentReader::AdviseFrom(uint64_t off) const {
+  if (advised_) return;
+  advised_ = true;
+  for (const auto& [from, to] : runs_) {
+    if (to <= off) continue;
+    ::posix_fadvise(fd_, static_cast<off_t>(from), static_cast<off_t>(to - from),
+                    POSIX_FADV_WILLNEED);
+    ++advice_calls_;
+  }
+  runs_.clear();
+  runs_.shrink_to_fit();
+}
+
+Result<uint64_t> SegmentReader::ReadInto(uint64_t start, uint64_t len) const {
+  window_.resize(len);
+  uint64_t got = 0;
+  while (got < len) {
+    const off_t at = static_cast<off_t>(start + got);
+    ssize_t r;
+    if (!advised_) {
+      // From the page cache only; a miss means the segment is (partly) cold.
+      iovec v{window_.data() + got, len - got};
+      r = ::preadv2(fd_, &v, 1, at, RWF_NOWAIT);
+      if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == EINVAL)) {
+        AdviseFrom(start + got);
+        continue;
+      }
+    } else {
+      r = ::pread(fd_, window_.data() + got, len - got, at);
+    }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Status::FromErrno(errno, "reading " + path_);
+    if (r == 0) break;
+    got += static_cast<uint64_t>(r);
+  }
+  return got;
 }
 
 uint32_t SegmentReader::U32(const uint8_t* p) const {
@@ -99,16 +136,7 @@ Result<PcapngPacket> SegmentReader::ReadSparse(uint64_t off, uint64_t next) cons
     for (int attempt = 0; attempt < 2; ++attempt) {
       const uint64_t start = off;
       const uint64_t len = std::min<uint64_t>(want, n > start ? n - start : 0);
-      window_.resize(len);
-      uint64_t got = 0;
-      while (got < len) {
-        const ssize_t r =
-            ::pread(fd_, window_.data() + got, len - got, static_cast<off_t>(start + got));
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return Status::FromErrno(errno, "reading " + path_);
-        if (r == 0) break;
-        got += static_cast<uint64_t>(r);
-      }
+      TROVE_ASSIGN_OR_RETURN(const uint64_t got, ReadInto(start, len));
       window_off_ = start;
       window_len_ = got;
       if (!in_window(kEpbOverhead)) break;  // ParseBlock reports the truncation

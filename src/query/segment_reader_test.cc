@@ -7,8 +7,12 @@
 
 #include "query/segment_reader.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
+#include <optional>
 #include <random>
 
 #include "segment/pcapng_format.h"
@@ -24,7 +28,7 @@ struct Written {
   segtest::Bytes bytes;
 };
 
-Written WriteSegment(const std::string& path) {
+Written WriteSegment(const std::string& path, int reps = 20) {
   ByteBuffer b;
   AppendSectionHeader(&b, SectionInfo{});
   InterfaceInfo i;
@@ -36,7 +40,7 @@ Written WriteSegment(const std::string& path) {
   // Small ones (several per window), around the 2 KiB window edge, jumbo.
   const uint32_t sizes[] = {60, 64, 1514, 2000, 2016, 2017, 2048, 5000, 9000, 60, 61, 62, 1500};
   int64_t ts = 1'700'000'000'000'000'000;
-  for (int rep = 0; rep < 20; ++rep)
+  for (int rep = 0; rep < reps; ++rep)
     for (uint32_t n : sizes) {
       std::vector<uint8_t> p(n);
       for (auto& c : p) c = static_cast<uint8_t>(rng());
@@ -113,6 +117,57 @@ TEST(SegmentReader, BadOffsetsAndTruncationNameTheOffset) {
     // The packets before the damage still read.
     EXPECT_TRUE((*rd)->PacketAt(epbs[epbs.size() - 2].offset).ok());
   }
+}
+
+// The prefetch advice is adaptive: a segment whose blocks are all in the
+// page cache is read without one POSIX_FADV_WILLNEED call; once a read
+// misses the cache, the runs from there on are advised (once), and what is
+// read is the same either way.
+TEST(SegmentReader, PrefetchAdvisesOnlyWhenAReadMissesThePageCache) {
+  segtest::TempDir dir;
+  const Written w = WriteSegment(dir / "s.pcapng", 250);  // 6.6 MB
+  const auto epbs = segtest::Epbs(segtest::WalkBlocks(w.bytes));
+  // Blocks past the first 2 MiB (reading the header maps the first pages,
+  // perhaps as a large folio), every 25th: several runs.
+  std::vector<size_t> picked;
+  for (size_t i = 0; i < epbs.size(); i += 25)
+    if (epbs[i].offset >= 2 * 1024 * 1024) picked.push_back(i);
+  ASSERT_GE(picked.size(), 10u);
+  std::vector<uint64_t> offsets;
+  for (size_t i : picked) offsets.push_back(epbs[i].offset);
+  // Evicts the file's clean pages (those not mapped); false if they stay.
+  auto evict = [&]() -> bool {
+    const int fd = ::open(w.path.c_str(), O_RDONLY);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::fsync(fd), 0);
+    EXPECT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    char probe[64];
+    iovec v{probe, sizeof probe};
+    const bool gone =
+        ::preadv2(fd, &v, 1, static_cast<off_t>(offsets[0]), RWF_NOWAIT) < 0 && errno == EAGAIN;
+    ::close(fd);
+    return gone;
+  };
+  // Reads the picked blocks, from a cold cache if `cold`; the advice calls,
+  // or nullopt when the pages could not be evicted.
+  auto read_all = [&](bool cold) -> std::optional<uint64_t> {
+    auto rd = SegmentReader::Open(w.path);  // maps (and reads) the head
+    EXPECT_TRUE(rd.ok());
+    EXPECT_TRUE((*rd)->UseSparseReads().ok());
+    (*rd)->Prefetch(offsets);
+    if (cold && !evict()) return std::nullopt;
+    for (size_t j = 0; j < picked.size(); ++j) {
+      auto p = (*rd)->PacketAt(offsets[j], j + 1 < offsets.size() ? offsets[j + 1] : 0);
+      EXPECT_TRUE(p.ok()) << p.status().ToString();
+      if (!p.ok()) return 0;
+      EXPECT_EQ(std::vector<uint8_t>(p->data, p->data + p->caplen), w.payloads[picked[j]]);
+    }
+    return (*rd)->advice_calls();
+  };
+  EXPECT_EQ(read_all(false), 0u) << "warm: every read hit the page cache";
+  const auto cold = read_all(true);
+  if (!cold) GTEST_SKIP() << "the file system kept the pages cached";
+  EXPECT_GE(*cold, 1u) << "cold: the runs were advised";
 }
 
 }  // namespace
