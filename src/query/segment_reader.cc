@@ -54,21 +54,35 @@ Status SegmentReader::UseSparseReads() {
   return Status::Ok();
 }
 
-void SegmentReader::Prefetch(const std::vector<uint64_t>& offsets) const {
-  if (fd_ < 0 || offsets.empty()) return;
-  constexpr uint64_t kGap = 32768, kTail = 2048;  // as ReadSparse reads
-  runs_.clear();
-  uint64_t from = offsets[0], to = offsets[0] + kTail;
+namespace {
+
+// Sparse reads take kWindow bytes from a block on, through the next block
+// too when it starts within kNear.
+constexpr uint64_t kWindow = 2048, kNear = 32768;
+
+// Runs [from, to) of nearby blocks, as ReadSparse reads them.
+std::vector<std::pair<uint64_t, uint64_t>> ReadRuns(const std::vector<uint64_t>& offsets) {
+  std::vector<std::pair<uint64_t, uint64_t>> runs;
+  if (offsets.empty()) return runs;
+  uint64_t from = offsets[0], to = offsets[0] + kWindow;
   for (size_t i = 1; i < offsets.size(); ++i) {
-    if (offsets[i] <= to + kGap) {
-      to = std::max(to, offsets[i] + kTail);
+    if (offsets[i] <= to + kNear) {
+      to = std::max(to, offsets[i] + kWindow);
       continue;
     }
-    runs_.emplace_back(from, to);
+    runs.emplace_back(from, to);
     from = offsets[i];
-    to = from + kTail;
+    to = from + kWindow;
   }
-  runs_.emplace_back(from, to);
+  runs.emplace_back(from, to);
+  return runs;
+}
+
+}  // namespace
+
+void SegmentReader::Prefetch(const std::vector<uint64_t>& offsets) const {
+  if (fd_ < 0 || offsets.empty()) return;
+  runs_ = ReadRuns(offsets);
   advised_ = false;
 }
 
@@ -131,8 +145,7 @@ Result<PcapngPacket> SegmentReader::ReadSparse(uint64_t off, uint64_t next) cons
     return off >= window_off_ && off + len <= window_off_ + window_len_;
   };
   if (!in_window(kEpbOverhead) || !in_window(U32(window_.data() + (off - window_off_) + 4))) {
-    constexpr uint64_t kSmall = 2048, kNear = 32768;
-    uint64_t want = next > off && next - off <= kNear ? next - off + kSmall : kSmall;
+    uint64_t want = next > off && next - off <= kNear ? next - off + kWindow : kWindow;
     for (int attempt = 0; attempt < 2; ++attempt) {
       const uint64_t start = off;
       const uint64_t len = std::min<uint64_t>(want, n > start ? n - start : 0);
