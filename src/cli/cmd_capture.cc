@@ -6,6 +6,7 @@
 #include "cli/signals.h"
 #include "store/mover.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -21,7 +22,8 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<Opts>();
   AddIngestOptions(cmd, &o->ingest);
   cmd->add_option("-i,--interface", o->interface, "Interface (default: the link's)");
-  cmd->add_option("--filter", o->filter, "Capture filter, pcap-filter syntax (default: the link's)");
+  cmd->add_option("--filter", o->filter,
+                  "Capture filter, pcap-filter syntax (default: the link's)");
   cmd->add_option("--duration", o->duration, "Stop after this long (e.g. 30, 15m, 2h)");
   cmd->add_option("--buffer-size", o->buffer_size, "Kernel capture buffer (e.g. 64M)");
   cmd->add_flag("--no-promisc", o->no_promisc, "Do not put the interface in promiscuous mode");
@@ -57,6 +59,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     std::atomic<bool> mover_stop{false};
     const std::string store_dir = s0.store->dir();
     std::thread mover([&] {
+      SetThreadName("trove-mover");
       int64_t next = MonotonicNs() + 5'000'000'000;
       while (!mover_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));

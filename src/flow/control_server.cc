@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "util/thread_name.h"
+
 namespace trove {
 namespace {
 
@@ -96,6 +98,7 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::Serve() {
+  SetThreadName("trove-ctl");
   while (!stop_.load()) {
     pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     if (::poll(p, wake_fd_ >= 0 ? 2 : 1, 200) <= 0 || (p[0].revents & POLLIN) == 0) continue;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace trove {
 
@@ -60,6 +61,7 @@ ExpiryCounters ExpiryWorker::counters() const {
 }
 
 void ExpiryWorker::Work() {
+  SetThreadName("trove-expiry");
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   for (;;) {
     std::vector<ClassPolicy> policies;

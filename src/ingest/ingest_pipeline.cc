@@ -9,6 +9,7 @@
 #include "capture/packet_ring.h"
 #include "packet/decoder.h"
 #include "packet/packet_flow.h"
+#include "util/thread_name.h"
 #include "util/time_util.h"
 
 namespace trove {
@@ -21,7 +22,7 @@ struct IngestPipeline::Shared {
   std::atomic<uint64_t> kernel_drops{0};
   std::atomic<uint64_t> bytes_consumed{0};
   std::atomic<uint64_t> bytes_read{0};  // captured bytes pushed or dropped at the ring
-  std::atomic<bool> abort{false};  // the writer failed: producer must stop
+  std::atomic<bool> abort{false};       // the writer failed: producer must stop
 };
 
 namespace {
@@ -54,6 +55,7 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
     return d;
   });
   std::thread capture([&] {
+    SetThreadName("trove-capture");
     produce(ring, sh, result);
     ring.Close();
   });
@@ -123,8 +125,10 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
   if (!result.fatal.ok()) {
     // Drain so the producer is never stuck on a full ring.
     while (!ring.Closed() || ring.Peek(&p)) {
-      if (ring.Peek(&p)) ring.Pop();
-      else std::this_thread::sleep_for(std::chrono::microseconds(100));
+      if (ring.Peek(&p))
+        ring.Pop();
+      else
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
   }
   capture.join();
@@ -186,11 +190,13 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
             anchor_ts = p.ts_ns;
             anchor_mono = MonotonicNs();
           }
-          int64_t due = anchor_mono + static_cast<int64_t>(static_cast<double>(p.ts_ns - anchor_ts) / speed);
+          int64_t due =
+              anchor_mono + static_cast<int64_t>(static_cast<double>(p.ts_ns - anchor_ts) / speed);
           while (!stop.load(std::memory_order_relaxed)) {
             int64_t wait = due - MonotonicNs();
             if (wait <= 0) break;
-            std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<int64_t>(wait, 50'000'000)));
+            std::this_thread::sleep_for(
+                std::chrono::nanoseconds(std::min<int64_t>(wait, 50'000'000)));
           }
         }
         int spins = 0;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace trove {
 
@@ -47,6 +48,7 @@ void BackgroundDeriver::Finish() {
 }
 
 void BackgroundDeriver::Work() {
+  SetThreadName("trove-derive");
   // Below the capture and writer threads (Linux: per-thread nice value).
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   for (;;) {

@@ -1,5 +1,7 @@
 #include "segment/segment_flusher.h"
 
+#include "util/thread_name.h"
+
 namespace trove {
 
 SegmentFlusher::~SegmentFlusher() {
@@ -62,6 +64,7 @@ SegmentFlusher::Ack SegmentFlusher::Run(const Job& job) {
 }
 
 void SegmentFlusher::Loop() {
+  SetThreadName("trove-flush");
   std::unique_lock<std::mutex> l(mu_);
   for (;;) {
     work_cv_.wait(l, [this] { return stop_ || !queue_.empty(); });

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "util/thread_name.h"
+
 namespace trove::synth {
 
 namespace {
@@ -59,6 +61,7 @@ Status PcapFileWriter::WriteAll(const uint8_t* p, size_t n) {
 }
 
 void PcapFileWriter::WriterLoop() {
+  SetThreadName("trove-synth-out");
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return !full_.empty() || done_; });

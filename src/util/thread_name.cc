@@ -1,0 +1,22 @@
+#include "util/thread_name.h"
+
+#include <pthread.h>
+
+#include <cstring>
+
+namespace trove {
+
+void SetThreadName(const char* name) {
+  char cut[16];
+  std::strncpy(cut, name, sizeof cut - 1);
+  cut[sizeof cut - 1] = '\0';
+  (void)pthread_setname_np(pthread_self(), cut);
+}
+
+const char* ThreadName() {
+  thread_local char name[16];
+  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) name[0] = '\0';
+  return name;
+}
+
+}  // namespace trove
