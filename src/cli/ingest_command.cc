@@ -85,6 +85,7 @@ void StartWriter(IngestSession& s, const std::string& source, const std::string&
   w.snaplen = s.snaplen;
   w.policy = s.link.segment;
   w.checkpoint_bytes = s.store->config().storage.checkpoint_bytes;
+  w.direct_io = s.store->config().storage.direct_io;
   w.live = live;
   std::vector<std::string> class_names;
   if (s.stage)
@@ -204,8 +205,10 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
     };
     if (s.indexer) {
       const IndexingCounters ic = s.indexer->counters();
-      j["index"] = {{"written", ic.indexes_written}, {"bytes", ic.index_bytes},
-                    {"segment_bytes", ic.segment_bytes}, {"errors", ic.errors}};
+      j["index"] = {{"written", ic.indexes_written},
+                    {"bytes", ic.index_bytes},
+                    {"segment_bytes", ic.segment_bytes},
+                    {"errors", ic.errors}};
     }
     if (s.stage) j["cutoff"] = ClassesJson(*s.stage);
     if (s.expiry)
@@ -214,8 +217,10 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                      {"errors", ec.errors}};
     if (s.levels) {
       const DerivedLevelsCounters& lc = s.levels->counters();
-      j["levels"] = {{"segments", lc.segments},       {"packets_in", lc.packets_in},
-                     {"packets_out", lc.packets_out}, {"packets_dropped", lc.packets_dropped},
+      j["levels"] = {{"segments", lc.segments},
+                     {"packets_in", lc.packets_in},
+                     {"packets_out", lc.packets_out},
+                     {"packets_dropped", lc.packets_dropped},
                      {"errors", lc.errors}};
     }
     if (!r.fatal.ok()) j["error"] = r.fatal.message();
@@ -255,14 +260,16 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                    static_cast<unsigned long long>(ec.segments_expired),
                    FormatBytes(static_cast<double>(ec.bytes_freed)).c_str());
     if (mv.remaining > 0)
-      std::fprintf(stderr, "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
+      std::fprintf(stderr,
+                   "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
                    mv.remaining);
   }
   for (const auto& f : r.files)
     if (!f.error.ok()) std::fprintf(stderr, "trove: error: %s\n", f.error.message().c_str());
   if (!r.fatal.ok()) std::fprintf(stderr, "trove: error: %s\n", r.fatal.message().c_str());
   if (w.store_drops > 0)
-    LogAlarm(std::to_string(w.store_drops) + " packets could not be stored (no space on primary and spool)");
+    LogAlarm(std::to_string(w.store_drops) +
+             " packets could not be stored (no space on primary and spool)");
   if (w.catalog_errors > 0) rc = rc ? rc : 1;
   return rc;
 }

@@ -143,6 +143,46 @@ TEST_F(SegmentRecoveryTest, WholeFileSalvageKeepsTheTrailer) {
   ExpectSameContent(**r, orig);
 }
 
+// A crash of a direct-I/O writer (util/direct_file.h) between writing its
+// zero-padded last block and cutting the file back leaves up to 4095 zero
+// bytes after the last packet; salvage keeps every complete record and
+// drops the zeros, wherever the cut fell.
+TEST_F(SegmentRecoveryTest, ZeroPaddingAfterTheLastBlockIsDropped) {
+  Harness h;
+  const SegmentRecord orig = OneSegment(h, 30);
+  const Bytes file = ReadAll(orig.path);
+  ASSERT_TRUE(h.catalog->DeleteSegment(orig.id).ok());
+  TempDir work;
+  for (size_t cut : {file.size() / 3, file.size() / 2 + 5, file.size() - 1}) {
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    const std::string dir = work / std::to_string(cut);
+    std::filesystem::create_directories(dir);
+    const std::string partial = dir + "/" + orig.name + ".pcapng.partial";
+    Bytes torn(file.begin(), file.begin() + static_cast<ptrdiff_t>(cut));
+    torn.resize((cut + 4095) / 4096 * 4096, 0);  // the padded block
+    WriteAll(partial, torn);
+    // What is whole in the torn file: blocks whose trailing length matches
+    // (the zeros may complete a block whose missing bytes were zeros).
+    uint64_t keep = 0, packets = 0;
+    for (const RawBlock& b : WalkBlocks(torn)) {
+      uint32_t trailing;
+      std::memcpy(&trailing, torn.data() + b.offset + b.length - 4, 4);
+      if (trailing != b.length) break;
+      keep = b.offset + b.length;
+      packets += b.type == 6;
+    }
+    ASSERT_LE(keep, cut + 3);
+    auto r = SalvagePartial(DefaultFs(), *h.catalog, partial, UINT64_MAX, StorageArea::kSpool,
+                            PartialKind::kCrashedRun);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ((*r)->stats.packets, packets);
+    EXPECT_EQ((*r)->file_bytes, keep);
+    EXPECT_EQ(static_cast<uint64_t>(FileSize((*r)->path)), keep);
+    ASSERT_TRUE(h.catalog->DeleteSegment((*r)->id).ok());
+  }
+}
+
 TEST_F(SegmentRecoveryTest, LimitCutsAtTheDurablePrefix) {
   Harness h;
   const SegmentRecord orig = OneSegment(h, 20);

@@ -12,9 +12,9 @@
 #include "segment/pcapng_format.h"
 #include "segment/segment_recovery.h"
 #include "segment/segment_scan.h"
+#include "trove/version.h"
 #include "util/log.h"
 #include "util/time_util.h"
-#include "trove/version.h"
 
 namespace trove {
 
@@ -41,8 +41,8 @@ uint64_t Mix64(uint64_t x) {
 }  // namespace
 
 std::string MakeSegmentName(const std::string& link, int64_t first_ts_ns, uint32_t seq) {
-  uint64_t h = Mix64(static_cast<uint64_t>(WallClockNs()) ^ (static_cast<uint64_t>(getpid()) << 32) ^
-                     seq);
+  uint64_t h =
+      Mix64(static_cast<uint64_t>(WallClockNs()) ^ (static_cast<uint64_t>(getpid()) << 32) ^ seq);
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%06llx", static_cast<unsigned long long>(h & 0xffffff));
   return link + "-" + FormatCompact(first_ts_ns) + "-" + suffix;
@@ -111,7 +111,8 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
                                         : opts_.parent_name + opts_.name_suffix;
   seg->final_path = JoinPath(dir, seg->name + kSegmentSuffix);
   seg->partial_path = seg->final_path + kPartialSuffix;
-  auto f = fs_.NewWritableFile(seg->partial_path);
+  auto f = opts_.direct_io ? fs_.NewDirectWritableFile(seg->partial_path)
+                           : fs_.NewWritableFile(seg->partial_path);
   if (!f.ok()) return f.status();
   seg->file = std::move(f).value();
   seg->linktype = first.linktype;
@@ -301,8 +302,8 @@ Status SegmentWriter::Publish() {
     seg_.reset();
     if (!cs.ok()) {
       ++counters_.catalog_errors;
-      LogWarning("segment " + rec.path + " is complete but not catalogued: " +
-                 cs.message() + "; `trove fsck` will adopt it");
+      LogWarning("segment " + rec.path + " is complete but not catalogued: " + cs.message() +
+                 "; `trove fsck` will adopt it");
       continue;
     }
     published_ids_.push_back(rec.id);
@@ -386,8 +387,8 @@ void SegmentWriter::Failover(const Status& why) {
       Decode(p, &d);
       ComputeFlow(p, &d);
       if (!seg_) {
-        StorageArea target = failed == StorageArea::kPrimary ? StorageArea::kSpool
-                                                             : StorageArea::kPrimary;
+        StorageArea target =
+            failed == StorageArea::kPrimary ? StorageArea::kSpool : StorageArea::kPrimary;
         Status st = Status::Unavailable("primary unavailable");
         if (target == StorageArea::kSpool || router_.PrimaryUsable(now)) st = OpenNew(target, p);
         if (!st.ok()) {

@@ -40,8 +40,8 @@
 #include "segment/segment_flusher.h"
 #include "segment/segment_header.h"
 #include "segment/stats_accumulator.h"
-#include "store/config.h"
 #include "segment/storage_router.h"
+#include "store/config.h"
 #include "util/byte_buffer.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -61,11 +61,11 @@ class SegmentObserver {
 struct SegmentWriterOptions {
   std::string link;
   std::string location;
-  std::string interface;        // capture device or "import"
-  std::string source;           // "capture" or "import"
+  std::string interface;  // capture device or "import"
+  std::string source;     // "capture" or "import"
   std::string capture_filter;
   std::string capture_host;
-  uint32_t snaplen = 0;         // 0 = full packets (recorded in the header)
+  uint32_t snaplen = 0;  // 0 = full packets (recorded in the header)
   SegmentPolicy policy;
   uint64_t checkpoint_bytes = 16ull << 20;
   uint64_t write_chunk_bytes = 1ull << 20;
@@ -74,7 +74,10 @@ struct SegmentWriterOptions {
   // fsyncs one, the writer fills the next. 1: the writer waits for every
   // checkpoint's fsync. Memory: flush_buffers x checkpoint_bytes.
   uint32_t flush_buffers = 2;
-  bool live = false;            // idle time-rotation by wall clock
+  // Segment files are appended with O_DIRECT (Fs::NewDirectWritableFile)
+  // where the file system allows it; false: through the page cache.
+  bool direct_io = true;
+  bool live = false;  // idle time-rotation by wall clock
   // Derived levels (levels/derive_levels.h): recorded in the header
   // (trove.level, trove.key_epoch, trove.parent) and the catalogue row.
   std::string level = "raw";
@@ -92,9 +95,9 @@ struct SegmentWriterOptions {
 
 struct WriterCounters {
   uint64_t packets_stored = 0;
-  uint64_t bytes_stored = 0;       // captured bytes of stored packets
+  uint64_t bytes_stored = 0;  // captured bytes of stored packets
   uint64_t segments_published = 0;
-  uint64_t store_drops = 0;        // packets lost because no area could take them
+  uint64_t store_drops = 0;  // packets lost because no area could take them
   uint64_t failovers = 0;
   uint64_t catalog_errors = 0;
 };

@@ -45,7 +45,8 @@ Status Get(const toml::table& t, const std::string& origin, const char* key, T* 
                                      std::to_string(std::numeric_limits<T>::max()));
     };
     if (auto v = n->value_exact<int64_t>()) {
-      if (*v < 0) return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
+      if (*v < 0)
+        return Status::InvalidArgument(Where(origin, *n) + ": '" + key + "' must be >= 0");
       if (static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) return too_big();
       *out = static_cast<T>(*v);
       return Status::Ok();
@@ -339,12 +340,14 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
                                    ": links must be an array of tables, written [[link]]");
   if (auto* st = root["storage"].as_table()) {
     TROVE_RETURN_IF_ERROR(CheckKeys(
-        *st, origin, {"primary", "spool", "catalog", "checkpoint_bytes", "probe_interval", "keys"},
+        *st, origin,
+        {"primary", "spool", "catalog", "checkpoint_bytes", "direct_io", "probe_interval", "keys"},
         "storage"));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "primary", &c.storage.primary));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "spool", &c.storage.spool));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "catalog", &c.storage.catalog));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "checkpoint_bytes", &c.storage.checkpoint_bytes));
+    TROVE_RETURN_IF_ERROR(Get(*st, origin, "direct_io", &c.storage.direct_io));
     TROVE_RETURN_IF_ERROR(GetDuration(*st, origin, "probe_interval", &c.storage.probe_interval_ns));
     TROVE_RETURN_IF_ERROR(Get(*st, origin, "keys", &c.storage.keys));
   }
@@ -352,11 +355,11 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
     for (auto& node : *links) {
       auto* t = node.as_table();
       if (!t) return Status::InvalidArgument(Where(origin, node) + ": [[link]] must be a table");
-      TROVE_RETURN_IF_ERROR(CheckKeys(*t, origin,
-                                      {"name", "location", "interface", "snaplen", "promiscuous",
-                                       "filter", "buffer_size", "nanosecond", "ring_size",
-                                       "segment_bytes", "segment_duration"},
-                                      "[link]"));
+      TROVE_RETURN_IF_ERROR(
+          CheckKeys(*t, origin,
+                    {"name", "location", "interface", "snaplen", "promiscuous", "filter",
+                     "buffer_size", "nanosecond", "ring_size", "segment_bytes", "segment_duration"},
+                    "[link]"));
       LinkConfig l;
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "name", &l.name));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "location", &l.location));
@@ -368,7 +371,8 @@ Result<StoreConfig> ParseStoreConfig(const std::string& text, const std::string&
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "nanosecond", &l.nanosecond));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "ring_size", &l.ring_bytes));
       TROVE_RETURN_IF_ERROR(Get(*t, origin, "segment_bytes", &l.segment.max_bytes));
-      TROVE_RETURN_IF_ERROR(GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
+      TROVE_RETURN_IF_ERROR(
+          GetDuration(*t, origin, "segment_duration", &l.segment.max_duration_ns));
       if (l.name.empty() || l.name.find_first_of("/ \t\n") != std::string::npos)
         return Status::InvalidArgument(Where(origin, node) +
                                        ": link name must be non-empty without '/' or spaces");
@@ -421,6 +425,9 @@ std::string SerializeStoreConfig(const StoreConfig& c) {
     << "catalog = " << q(c.storage.catalog) << "\n"
     << "# Bytes written between fsyncs; also the replay window kept in memory for failover.\n"
     << "checkpoint_bytes = " << c.storage.checkpoint_bytes << "\n"
+    << "# Write segments with O_DIRECT (no page-cache copy; buffered where the file system\n"
+    << "# does not support it).\n"
+    << "direct_io = " << (c.storage.direct_io ? "true" : "false") << "\n"
     << "probe_interval = " << DurationString(c.storage.probe_interval_ns) << "\n"
     << "# Master secret of the privacy levels (mode 0600; never copied elsewhere).\n"
     << "keys = " << q(c.storage.keys) << "\n";

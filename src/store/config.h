@@ -22,12 +22,12 @@ struct SegmentPolicy {
 struct LinkConfig {
   std::string name = "default";
   std::string location = "unspecified";
-  std::string interface = "any";   // live capture device
-  uint32_t snaplen = 64;           // 0 = full packets
+  std::string interface = "any";  // live capture device
+  uint32_t snaplen = 64;          // 0 = full packets
   bool promiscuous = true;
-  std::string filter;              // capture BPF (pcap-filter syntax)
+  std::string filter;                   // capture BPF (pcap-filter syntax)
   uint64_t buffer_bytes = 64ull << 20;  // kernel capture buffer
-  bool nanosecond = true;          // ask the device for ns timestamps
+  bool nanosecond = true;               // ask the device for ns timestamps
   uint64_t ring_bytes = 64ull << 20;    // capture -> writer ring
   SegmentPolicy segment;
 };
@@ -37,6 +37,7 @@ struct StorageConfig {
   std::string spool = "spool";       // local fallback
   std::string catalog = "sqlite:catalog.db";
   uint64_t checkpoint_bytes = 16ull << 20;  // fsync window: bytes kept for failover replay
+  bool direct_io = true;  // segments written with O_DIRECT where the file system allows
   int64_t probe_interval_ns = 2'000'000'000;  // primary availability probe
   std::string keys = "keys/master.key";  // master secret (0600), relative to the store or absolute
 };

@@ -276,6 +276,7 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
                        store.config().storage.probe_interval_ns);
   SegmentWriterOptions base;
   base.checkpoint_bytes = store.config().storage.checkpoint_bytes;
+  base.direct_io = store.config().storage.direct_io;
   auto levels = OpenStoreLevels(store, router, cat, base);
   if (!levels.ok()) {
     rep.problems.push_back("privacy levels: " + levels.status().message());

@@ -10,12 +10,15 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "util/direct_file.h"
+
 namespace trove {
 namespace {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd, uint64_t dev) : path_(std::move(path)), fd_(fd), dev_(dev) {}
+  PosixWritableFile(std::string path, int fd, uint64_t dev)
+      : path_(std::move(path)), fd_(fd), dev_(dev) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -86,6 +89,9 @@ class PosixFs final : public Fs {
     }
     return std::unique_ptr<WritableFile>(
         new PosixWritableFile(path, fd, static_cast<uint64_t>(st.st_dev)));
+  }
+  Result<std::unique_ptr<WritableFile>> NewDirectWritableFile(const std::string& path) override {
+    return OpenDirectWritableFile(path);
   }
   Status RenameDurable(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0)

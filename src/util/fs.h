@@ -19,15 +19,15 @@ class WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual Status Append(const void* data, size_t len) = 0;  // all or error
-  virtual Status Sync() = 0;                                 // fdatasync
+  virtual Status Sync() = 0;                                // fdatasync
   // Asks the kernel to start writing back everything appended so far
   // without waiting (write-behind), so the next Sync() has little left to
   // do. Best effort; never fails.
   virtual void StartWriteback() {}
-  virtual Status Truncate(uint64_t size) = 0;                // also moves the append position
+  virtual Status Truncate(uint64_t size) = 0;  // also moves the append position
   virtual Status Close() = 0;
-  virtual uint64_t Size() const = 0;                         // bytes appended so far
-  virtual uint64_t DeviceId() const = 0;                     // st_dev of the open file
+  virtual uint64_t Size() const = 0;      // bytes appended so far
+  virtual uint64_t DeviceId() const = 0;  // st_dev of the open file
   virtual const std::string& path() const = 0;
 };
 
@@ -43,11 +43,17 @@ class Fs {
   virtual ~Fs() = default;
   // Creates a new file (fails if it exists), mode 0640.
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
+  // The same, appended with O_DIRECT where the file system allows it
+  // (util/direct_file.h: no page-cache copy, cheap fsync). The default, for
+  // file systems and test doubles without it, is NewWritableFile.
+  virtual Result<std::unique_ptr<WritableFile>> NewDirectWritableFile(const std::string& path) {
+    return NewWritableFile(path);
+  }
   // rename(2) then fsync of the destination directory.
   virtual Status RenameDurable(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;
   virtual Status SyncDir(const std::string& dir) = 0;
-  virtual Status SyncFile(const std::string& path) = 0;  // open + fsync + close
+  virtual Status SyncFile(const std::string& path) = 0;   // open + fsync + close
   virtual Status CreateDirs(const std::string& dir) = 0;  // mkdir -p
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   virtual Result<FsStat> Stat(const std::string& path) = 0;
