@@ -1,7 +1,6 @@
 #include "util/direct_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -159,21 +158,16 @@ Result<std::unique_ptr<WritableFile>> OpenDirectWritableFile(const std::string& 
   if (::posix_memalign(&mem, kAlign, kStage) != 0)
     return Status::FromErrno(ENOMEM, "staging buffer for " + path);
   std::unique_ptr<uint8_t[], FreeDeleter> stage(static_cast<uint8_t*>(mem));
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0640);
+  uint64_t dev = 0;
   bool direct = true;
-  if (fd < 0 && errno == EINVAL) {  // no O_DIRECT on this file system
+  auto fd = CreateNewFile(path, O_RDWR | O_DIRECT, &dev);
+  if (!fd.ok() && fd.status().sys_errno() == EINVAL) {  // no O_DIRECT on this file system
     direct = false;
-    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    fd = CreateNewFile(path, O_RDWR, &dev);
   }
-  if (fd < 0) return Status::FromErrno(errno, "creating " + path);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = Status::FromErrno(errno, "stat " + path);
-    ::close(fd);
-    return s;
-  }
+  if (!fd.ok()) return fd.status();
   return std::unique_ptr<WritableFile>(
-      new DirectWritableFile(path, fd, static_cast<uint64_t>(st.st_dev), std::move(stage), direct));
+      new DirectWritableFile(path, *fd, dev, std::move(stage), direct));
 }
 
 }  // namespace trove

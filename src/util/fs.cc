@@ -79,16 +79,9 @@ class PosixWritableFile final : public WritableFile {
 class PosixFs final : public Fs {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) return Status::FromErrno(errno, "creating " + path);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      Status s = Status::FromErrno(errno, "stat " + path);
-      ::close(fd);
-      return s;
-    }
-    return std::unique_ptr<WritableFile>(
-        new PosixWritableFile(path, fd, static_cast<uint64_t>(st.st_dev)));
+    uint64_t dev = 0;
+    TROVE_ASSIGN_OR_RETURN(const int fd, CreateNewFile(path, O_WRONLY, &dev));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, dev));
   }
   Result<std::unique_ptr<WritableFile>> NewDirectWritableFile(const std::string& path) override {
     return OpenDirectWritableFile(path);
@@ -173,6 +166,19 @@ class PosixFs final : public Fs {
 };
 
 }  // namespace
+
+Result<int> CreateNewFile(const std::string& path, int flags, uint64_t* device) {
+  const int fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return Status::FromErrno(errno, "creating " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    Status s = Status::FromErrno(errno, "stat " + path);
+    ::close(fd);
+    return s;
+  }
+  *device = static_cast<uint64_t>(st.st_dev);
+  return fd;
+}
 
 Fs& DefaultFs() {
   static PosixFs fs;

@@ -65,6 +65,10 @@ class Fs {
 // The real filesystem. Stateless; the returned object lives forever.
 Fs& DefaultFs();
 
+// A new file (open(2) with O_CREAT | O_EXCL | O_CLOEXEC | flags, mode
+// 0640; fails if it exists): its descriptor, and its st_dev in *device.
+Result<int> CreateNewFile(const std::string& path, int flags, uint64_t* device);
+
 // Reads a whole file into memory (for small files: config, tests).
 Result<std::string> ReadFileToString(const std::string& path);
 // Writes a file atomically (temp + fsync + rename + dir fsync).
