@@ -12,6 +12,43 @@ SegmentFlusher::~SegmentFlusher() {
   }
   work_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> l(hash_mu_);
+    hash_stop_ = true;
+  }
+  hash_cv_.notify_all();
+  if (hash_thread_.joinable()) hash_thread_.join();
+}
+
+void SegmentFlusher::Hash(Sha256* sha, const uint8_t* data, size_t len) {
+  if (!hash_thread_.joinable()) hash_thread_ = std::thread([this] { HashLoop(); });
+  {
+    std::lock_guard<std::mutex> l(hash_mu_);
+    hash_sha_ = sha;
+    hash_data_ = data;
+    hash_len_ = len;
+  }
+  hash_cv_.notify_all();
+}
+
+void SegmentFlusher::HashDone() {
+  std::unique_lock<std::mutex> l(hash_mu_);
+  hash_cv_.wait(l, [this] { return hash_sha_ == nullptr; });
+}
+
+void SegmentFlusher::HashLoop() {
+  SetThreadName("trove-hash");
+  std::unique_lock<std::mutex> l(hash_mu_);
+  for (;;) {
+    hash_cv_.wait(l, [this] { return hash_stop_ || hash_sha_ != nullptr; });
+    if (hash_sha_ == nullptr) return;  // stopping, idle
+    Sha256* sha = hash_sha_;
+    l.unlock();
+    sha->Update(hash_data_, hash_len_);
+    l.lock();
+    hash_sha_ = nullptr;
+    hash_cv_.notify_all();
+  }
 }
 
 void SegmentFlusher::Submit(const Job& job) {
@@ -54,9 +91,19 @@ SegmentFlusher::Ack SegmentFlusher::Run(const Job& job) {
   a.sync = job.sync;
   a.ran = true;
   if (job.len > 0) {
+    const bool parallel = job.sha && job.len >= kInlineHash;
+    Sha256 before;
+    if (parallel) {
+      before.CopyStateFrom(*job.sha);
+      Hash(job.sha, job.data, job.len);
+    }
     a.status = job.file->Append(job.data, job.len);
-    if (!a.status.ok()) return a;
-    if (job.sha) job.sha->Update(job.data, job.len);
+    if (parallel) HashDone();
+    if (!a.status.ok()) {
+      if (parallel) job.sha->CopyStateFrom(before);  // never bytes that were not written
+      return a;
+    }
+    if (job.sha && !parallel) job.sha->Update(job.data, job.len);
     job.file->StartWriteback();
   }
   if (job.sync) a.status = job.file->Sync();

@@ -17,9 +17,12 @@
 //    (`ran` false), so nothing is appended past a failed write, until
 //    ClearError() (the writer calls it after it collected every ack and
 //    failed over).
-//  - Hashing follows writing: a job's bytes are added to its hash only
-//    after they were appended; a failed job may have left a short write in
-//    the file but never in the hash.
+//  - A job's bytes are hashed on a second thread while they are written
+//    (a direct write blocks on the device: the hash costs no wall time);
+//    a failed job may have left a short write in the file, but its hash is
+//    rolled back to what it was before the job, so it never holds bytes
+//    that were not written. Jobs under kInlineHash bytes are hashed after
+//    the write, on the flusher thread.
 //  - Memory is the caller's: the flusher holds no buffer. The writer bounds
 //    what is in flight (SegmentWriterOptions::flush_buffers).
 // Submit/Poll/Wait/ClearError are called by one thread (the owner). The
@@ -73,6 +76,11 @@ class SegmentFlusher {
  private:
   void Loop();
   Ack Run(const Job& job);
+  // The hash thread: Hash() starts hashing (sha, data, len) there,
+  // HashDone() waits for it.
+  void Hash(Sha256* sha, const uint8_t* data, size_t len);
+  void HashDone();
+  void HashLoop();
 
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
@@ -82,6 +90,15 @@ class SegmentFlusher {
   bool stop_ = false;
   size_t pending_ = 0;  // owner thread only
   std::thread thread_;
+
+  static constexpr size_t kInlineHash = 64 * 1024;
+  std::mutex hash_mu_;
+  std::condition_variable hash_cv_;
+  Sha256* hash_sha_ = nullptr;  // guarded by hash_mu_: the work, null when idle
+  const uint8_t* hash_data_ = nullptr;
+  size_t hash_len_ = 0;
+  bool hash_stop_ = false;
+  std::thread hash_thread_;  // started with the first large job
 };
 
 }  // namespace trove

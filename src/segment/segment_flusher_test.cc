@@ -78,7 +78,9 @@ TEST(SegmentFlusherTest, InOrderAndTheHashIsSha256OfTheFile) {
   auto f = DefaultFs().NewWritableFile(path);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   std::vector<Bytes> chunks;
-  for (uint32_t i = 0; i < 40; ++i) chunks.push_back(Pattern(1000 + 37 * i, i));
+  // Small jobs (hashed after the write) and large ones (hashed while written).
+  for (uint32_t i = 0; i < 40; ++i)
+    chunks.push_back(Pattern(i % 2 ? 1000 + 37 * i : 70000 + 37 * i, i));
   Sha256 sha;
   Bytes all;
   {
@@ -120,38 +122,43 @@ TEST(SegmentFlusherTest, PollReturnsAcksOnlyOnceTheJobIsDone) {
   EXPECT_EQ(f.writebacks, 1);
 }
 
+// Small jobs are hashed after their write; large ones while they are
+// written, on the hash thread, and rolled back when the write fails.
 TEST(SegmentFlusherTest, AFailedWriteSkipsEveryLaterJobUntilClearError) {
-  MemFile f;
-  f.fail_append = 2;
-  std::vector<Bytes> chunks;
-  for (uint32_t i = 0; i < 6; ++i) chunks.push_back(Pattern(100, i));
-  Sha256 sha;
-  SegmentFlusher fl;
-  for (const auto& c : chunks) fl.Submit(JobOf(&f, &sha, c, false));
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    SegmentFlusher::Ack a = fl.Wait();
-    if (i < 2) {
-      EXPECT_TRUE(a.status.ok()) << i;
-    } else {
-      EXPECT_FALSE(a.status.ok()) << i;
-      EXPECT_EQ(a.status.code(), Status::Code::kNoSpace) << a.status.ToString();
-      EXPECT_EQ(a.ran, i == 2) << "only the failing job ran: " << i;
+  for (const uint32_t size : {100u, 200000u}) {
+    SCOPED_TRACE("job size " + std::to_string(size));
+    MemFile f;
+    f.fail_append = 2;
+    std::vector<Bytes> chunks;
+    for (uint32_t i = 0; i < 6; ++i) chunks.push_back(Pattern(size, i));
+    Sha256 sha;
+    SegmentFlusher fl;
+    for (const auto& c : chunks) fl.Submit(JobOf(&f, &sha, c, false));
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      SegmentFlusher::Ack a = fl.Wait();
+      if (i < 2) {
+        EXPECT_TRUE(a.status.ok()) << i;
+      } else {
+        EXPECT_FALSE(a.status.ok()) << i;
+        EXPECT_EQ(a.status.code(), Status::Code::kNoSpace) << a.status.ToString();
+        EXPECT_EQ(a.ran, i == 2) << "only the failing job ran: " << i;
+      }
     }
-  }
-  EXPECT_EQ(f.appends, 3) << "nothing appended past the failed write";
-  Bytes want;
-  for (size_t i = 0; i < 2; ++i) want.insert(want.end(), chunks[i].begin(), chunks[i].end());
-  EXPECT_EQ(f.data, want);
-  // The hash holds what was written, not the failed job's bytes.
-  Sha256 ref;
-  ref.Update(want.data(), want.size());
-  EXPECT_EQ(sha.HexDigest(), ref.HexDigest());
+    EXPECT_EQ(f.appends, 3) << "nothing appended past the failed write";
+    Bytes want;
+    for (size_t i = 0; i < 2; ++i) want.insert(want.end(), chunks[i].begin(), chunks[i].end());
+    EXPECT_EQ(f.data, want);
+    // The hash holds what was written, not the failed job's bytes.
+    Sha256 ref;
+    ref.Update(want.data(), want.size());
+    EXPECT_EQ(sha.HexDigest(), ref.HexDigest());
 
-  fl.ClearError();
-  fl.Submit(JobOf(&f, nullptr, chunks[5], true));
-  SegmentFlusher::Ack a = fl.Wait();
-  EXPECT_TRUE(a.status.ok()) << a.status.ToString();
-  EXPECT_EQ(f.appends, 4);
+    fl.ClearError();
+    fl.Submit(JobOf(&f, nullptr, chunks[5], true));
+    SegmentFlusher::Ack a = fl.Wait();
+    EXPECT_TRUE(a.status.ok()) << a.status.ToString();
+    EXPECT_EQ(f.appends, 4);
+  }
 }
 
 TEST(SegmentFlusherTest, AFailedSyncIsReportedOnItsJob) {

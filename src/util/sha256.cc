@@ -17,6 +17,8 @@ void Sha256::Update(const void* data, size_t len) {
   if (len) EVP_DigestUpdate(ctx_, data, len);
 }
 
+void Sha256::CopyStateFrom(const Sha256& other) { EVP_MD_CTX_copy_ex(ctx_, other.ctx_); }
+
 std::string Sha256::HexDigest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;

@@ -21,6 +21,8 @@ class Sha256 {
   Sha256& operator=(const Sha256&) = delete;
 
   void Update(const void* data, size_t len);
+  // Makes this stream's state a copy of `other`'s (a snapshot to roll back to).
+  void CopyStateFrom(const Sha256& other);
   // Returns the lowercase hex digest; the object is reset afterwards.
   std::string HexDigest();
   void Reset();
