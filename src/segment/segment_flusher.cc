@@ -106,7 +106,10 @@ SegmentFlusher::Ack SegmentFlusher::Run(const Job& job) {
     if (job.sha && !parallel) job.sha->Update(job.data, job.len);
     job.file->StartWriteback();
   }
-  if (job.sync) a.status = job.file->Sync();
+  if (job.sync)
+    a.status = job.file->Sync();
+  else if (job.flush)
+    a.status = job.file->Flush();
   return a;
 }
 

@@ -49,7 +49,8 @@ class SegmentFlusher {
     Sha256* sha = nullptr;  // may be null: not hashed
     const uint8_t* data = nullptr;
     size_t len = 0;
-    bool sync = false;  // fdatasync after the append: a checkpoint
+    bool sync = false;   // fdatasync after the append: a checkpoint
+    bool flush = false;  // WritableFile::Flush after the append: readers see it all
   };
   struct Ack {
     size_t len = 0;

@@ -66,6 +66,7 @@ struct SegmentWriter::OpenSegment {
   ByteBuffer cur;
   size_t submitted = 0;
   uint64_t durable = 0;     // fsynced file bytes
+  uint64_t visible = 0;     // size() when readers were last let see every byte
   size_t header_bytes = 0;  // SHB + IDB
   Sha256 sha;               // updated by the flusher thread, read after it is idle
   StatsAccumulator stats;
@@ -186,7 +187,17 @@ Status SegmentWriter::Append(const PacketRef& p, const DecodedPacket& d) {
     return Status::Ok();
   }
   AppendBlock(p, d);
+  if (opts_.live && (appends_since_check_ & 63) == 0) MakeVisible(WallClockNs());
   return Status::Ok();
+}
+
+void SegmentWriter::MakeVisible(int64_t now) {
+  if (!seg_ || opts_.visible_within_ns <= 0 || seg_->size() == seg_->visible ||
+      now - last_visible_ns_ < opts_.visible_within_ns)
+    return;
+  SubmitWrites(false, /*flush=*/true);
+  seg_->visible = seg_->size();
+  last_visible_ns_ = now;
 }
 
 ByteBuffer SegmentWriter::NewBuffer() {
@@ -227,7 +238,7 @@ void SegmentWriter::AppendBlock(const PacketRef& p, const DecodedPacket& d) {
   }
 }
 
-void SegmentWriter::SubmitWrites(bool sync) {
+void SegmentWriter::SubmitWrites(bool sync, bool flush) {
   OpenSegment& s = *seg_;
   SegmentFlusher::Job j;
   j.file = s.file.get();
@@ -235,7 +246,8 @@ void SegmentWriter::SubmitWrites(bool sync) {
   j.data = s.cur.data() + s.submitted;
   j.len = s.cur.size() - s.submitted;
   j.sync = sync;
-  if (j.len == 0 && !sync) return;
+  j.flush = flush;
+  if (j.len == 0 && !sync && !flush) return;
   s.submitted = s.cur.size();
   flusher_.Submit(j);
 }
@@ -427,6 +439,7 @@ void SegmentWriter::Tick(int64_t now) {
   }
   if (opts_.live && opts_.policy.max_duration_ns > 0 && now >= seg_->boundary_ns + kSecond)
     (void)Publish();
+  if (opts_.live) MakeVisible(now);
 }
 
 Status SegmentWriter::Close() { return Publish(); }

@@ -78,6 +78,10 @@ struct SegmentWriterOptions {
   // where the file system allows it; false: through the page cache.
   bool direct_io = true;
   bool live = false;  // idle time-rotation by wall clock
+  // Live: a stored packet reaches the partial file (where `trove query
+  // --include-open` reads it) within about this much wall time, even when
+  // the link is too quiet to fill a write chunk; 0 = every write chunk.
+  int64_t visible_within_ns = 500'000'000;
   // Derived levels (levels/derive_levels.h): recorded in the header
   // (trove.level, trove.key_epoch, trove.parent) and the catalogue row.
   std::string level = "raw";
@@ -133,8 +137,11 @@ class SegmentWriter {
   ByteBuffer NewBuffer();   // a checkpoint buffer, recycled when possible
   void MakeRoom(size_t n);  // before appending n bytes to the open buffer
   // Hands the open buffer's unsubmitted bytes to the flusher (sync: and
-  // fdatasync after them).
-  void SubmitWrites(bool sync);
+  // fdatasync after them; flush: and WritableFile::Flush).
+  void SubmitWrites(bool sync, bool flush = false);
+  // Live: lets readers of the partial file (query --include-open) see
+  // every packet appended, at most every visible_within_ns.
+  void MakeVisible(int64_t now);
   void TakeAck(const SegmentFlusher::Ack& a);
   // Collects the flusher's acks, waiting while more than `max_sealed`
   // sealed buffers are not durable; on a flush error fails over and
@@ -171,6 +178,7 @@ class SegmentWriter {
   int64_t next_retry_ns_ = 0;
   int64_t last_alarm_ns_ = 0;
   uint64_t appends_since_check_ = 0;
+  int64_t last_visible_ns_ = 0;
   uint32_t seq_ = 0;
   bool replaying_ = false;
 };

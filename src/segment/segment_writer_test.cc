@@ -1005,6 +1005,37 @@ TEST_F(SegmentWriterTest, LiveIdleRotationByWallClock) {
   EXPECT_EQ(h.Segments().size(), 1u);
 }
 
+// A live writer lets readers of its partial file (query --include-open)
+// see every stored packet within visible_within_ns of wall time, even when
+// far less than a write chunk has been appended: before the tick the file
+// holds none of the packets, after it all of them (an independent block
+// walk of the file). A non-live writer (import) leaves them in memory.
+TEST_F(SegmentWriterTest, LiveWriterMakesEveryPacketVisibleWithinTheInterval) {
+  for (const bool live : {true, false}) {
+    SCOPED_TRACE(live ? "live" : "import");
+    Harness h;
+    SegmentWriterOptions o = TestWriterOptions();
+    o.live = live;
+    o.visible_within_ns = kSec;
+    auto pkts = UdpStream(5, kBaseTs, 1000, 120);
+    SegmentWriter w(o, *h.router, *h.catalog);
+    for (const auto& p : pkts) ASSERT_TRUE(AppendPacket(w, p).ok());
+    auto partials = FindFiles(h.dir.path(), ".partial");
+    ASSERT_EQ(partials.size(), 1u);
+    auto stored = [&] { return Epbs(WalkBlocks(ReadAll(partials[0]))).size(); };
+    EXPECT_EQ(stored(), 0u) << "a few packets stay in the writer's buffer";
+    w.Tick(WallClockNs());
+    size_t n = stored();
+    for (int i = 0; i < 500 && live && n < pkts.size(); ++i) {  // the flusher acts on its own
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      n = stored();
+    }
+    EXPECT_EQ(n, live ? pkts.size() : 0u);
+    ASSERT_TRUE(w.Close().ok());
+    EXPECT_EQ(AllStored(h.Segments()), TimestampsOf(pkts));
+  }
+}
+
 TEST_F(SegmentWriterTest, CloseWithoutPacketsPublishesNothing) {
   Harness h;
   {

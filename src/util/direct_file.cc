@@ -44,6 +44,8 @@ class DirectWritableFile final : public WritableFile {
     return Status::Ok();
   }
 
+  Status Flush() override { return WriteTail(); }
+
   Status Sync() override {
     TROVE_RETURN_IF_ERROR(WriteTail());
     if (::fdatasync(fd_) != 0) return Status::FromErrno(errno, "fsync " + path_);

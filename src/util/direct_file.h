@@ -8,8 +8,8 @@
 // Contract (the WritableFile one, plus):
 //  - Appends are staged; whole kAlign blocks are written as they fill (at
 //    most kStage bytes per write). The last partial block stays in the
-//    stage until Sync(), Truncate() or Close(), which write it padded to a
-//    block and cut the file back to Size() (ftruncate). Between those calls
+//    stage until Flush(), Sync(), Truncate() or Close(), which write it
+//    padded to a block and cut the file back to Size() (ftruncate). Between those calls
 //    the file on disk may lag Size() by less than kAlign bytes; after a
 //    crash it is a prefix of what was appended, possibly followed by up to
 //    kAlign - 1 zero bytes (a torn padded block), which segment salvage

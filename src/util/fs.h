@@ -24,6 +24,10 @@ class WritableFile {
   // without waiting (write-behind), so the next Sync() has little left to
   // do. Best effort; never fails.
   virtual void StartWriteback() {}
+  // Makes every byte appended so far readable by other processes (not
+  // durable). A no-op for buffered files, whose written bytes are readable
+  // at once; a direct-I/O file writes the block it holds back.
+  virtual Status Flush() { return Status::Ok(); }
   virtual Status Truncate(uint64_t size) = 0;  // also moves the append position
   virtual Status Close() = 0;
   virtual uint64_t Size() const = 0;      // bytes appended so far

@@ -20,6 +20,11 @@ veth      the same on a veth pair with 169.254.10.1/24 <-> 169.254.10.2/24,
 sigterm   `trove capture` without --duration stopped by SIGTERM right after
           traffic: exit 0, the segment is closed (no .partial), fsck is
           consistent and the pings sent before the signal are stored.
+fresh     packets captured a second ago are found: while `trove capture`
+          runs (its segment open, far from a write chunk), 5 pings are sent,
+          and 1 s after the last one `trove query --include-open icmp`
+          returns exactly the 10 echo requests and replies, byte for byte
+          what tcpdump captured on the same interface.
 """
 
 import os
@@ -207,10 +212,43 @@ def sigterm_stops_cleanly():
             check_eq(it.sha256_file(s["path"]), s["sha256"], f"sha256 of {s['path']}")
 
 
+@it.case
+def fresh():
+    it.run(["ip", "link", "set", "lo", "up"])
+    with it.tempdir() as tmp:
+        store = it.new_store(tmp)
+        ref = tmp / "ref.pcap"
+        with KernelTimestamps():
+            td = start_ref_tcpdump("lo", ref, tmp)
+            trove = Background(store.cmd("capture", "--interface", "lo", "--snaplen", "0"),
+                               tmp / "trove.err")
+            try:
+                trove.wait_ready("capturing on lo")
+                time.sleep(0.3)
+                it.run(["ping", "-n", "-c", "5", "-i", "0.1", "127.0.0.1"], timeout=20)
+                time.sleep(1.0)
+                out = tmp / "fresh.pcap"
+                store.run("query", "--include-open", "-w", out, "icmp")
+                check(trove.p.poll() is None, "trove capture ended before the query")
+                check_eq(store.ls(), [], "segments published (the test needs an open one)")
+                got = it.read_packets(out)
+            finally:
+                os.kill(trove.p.pid, signal.SIGTERM)
+                check_eq(trove.wait(15), 0, f"trove capture exit status ({trove.stderr()[-500:]!r})")
+                stop_tcpdump(td)
+        text = it.tcpdump_lines(out)
+        check_eq(count(text, "ICMP echo request"), 5, "echo requests found 1 s after the pings")
+        check_eq(count(text, "ICMP echo reply"), 5, "echo replies found 1 s after the pings")
+        ref_icmp = tmp / "ref-icmp.pcap"
+        it.run(["tcpdump", "--time-stamp-precision=nano", "-r", ref, "-w", ref_icmp, "icmp"])
+        it.compare_packets(got, it.read_packets(ref_icmp), "query --include-open icmp",
+                           "tcpdump on lo")
+
+
 if __name__ == "__main__":
     why = reexec_in_network_namespace(__file__)
     if why:
         print(f"SKIP live: {why}")
-        print("0 passed, 0 failed, 3 skipped")
+        print("0 passed, 0 failed, 4 skipped")
         sys.exit(0)
     sys.exit(it.main())
