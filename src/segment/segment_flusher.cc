@@ -92,15 +92,14 @@ SegmentFlusher::Ack SegmentFlusher::Run(const Job& job) {
   a.ran = true;
   if (job.len > 0) {
     const bool parallel = job.sha && job.len >= kInlineHash;
-    Sha256 before;
     if (parallel) {
-      before.CopyStateFrom(*job.sha);
+      rollback_.CopyStateFrom(*job.sha);
       Hash(job.sha, job.data, job.len);
     }
     a.status = job.file->Append(job.data, job.len);
     if (parallel) HashDone();
     if (!a.status.ok()) {
-      if (parallel) job.sha->CopyStateFrom(before);  // never bytes that were not written
+      if (parallel) job.sha->CopyStateFrom(rollback_);  // never bytes that were not written
       return a;
     }
     if (job.sha && !parallel) job.sha->Update(job.data, job.len);

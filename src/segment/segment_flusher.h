@@ -93,6 +93,7 @@ class SegmentFlusher {
   std::thread thread_;
 
   static constexpr size_t kInlineHash = 64 * 1024;
+  Sha256 rollback_;  // flusher thread only: a job's hash state before it ran
   std::mutex hash_mu_;
   std::condition_variable hash_cv_;
   Sha256* hash_sha_ = nullptr;  // guarded by hash_mu_: the work, null when idle

@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <random>
 
 #include "segment/segment_test_util.h"
@@ -21,7 +22,17 @@
 namespace trove {
 namespace {
 
-std::vector<uint8_t> Contents(const std::string& path) { return segtest::ReadAll(path); }
+// The file's bytes through a descriptor of its own (buffered reads).
+std::vector<uint8_t> Contents(const std::string& path) {
+  std::vector<uint8_t> out;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return out;
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
+  std::fclose(f);
+  return out;
+}
 
 bool HonoursDirectIo(const std::string& dir) {
   struct statfs fs;
@@ -36,8 +47,8 @@ TEST(DirectFile, RandomAppendsSyncsAndTruncatesLeaveExactlyTheAppendedBytes) {
   EXPECT_FALSE(OpenDirectWritableFile(path).ok()) << "creating an existing file fails";
   std::mt19937 rng(11);
   std::vector<uint8_t> want;
-  for (int i = 0; i < 120; ++i) {
-    const size_t sizes[] = {1, 7, 4095, 4096, 4097, 1000, 65536, (1u << 20) - 3, 3u << 20};
+  for (int i = 0; i < 70; ++i) {
+    const size_t sizes[] = {1, 7, 4095, 4096, 4097, 1000, 65536, (1u << 20) - 3, 2u << 20};
     const size_t n = sizes[rng() % std::size(sizes)] + rng() % 3;
     std::vector<uint8_t> chunk(n);
     for (auto& c : chunk) c = static_cast<uint8_t>(rng());
@@ -59,7 +70,7 @@ TEST(DirectFile, RandomAppendsSyncsAndTruncatesLeaveExactlyTheAppendedBytes) {
   }
   ASSERT_TRUE((*f)->Close().ok());
   EXPECT_EQ(Contents(path), want);
-  ASSERT_GT(want.size(), 16u << 20);
+  ASSERT_GT(want.size(), 8u << 20);
 }
 
 // The bytes go to the device, not through the page cache: after 32 MiB of
