@@ -72,9 +72,15 @@ class TempDir {
   std::string path_;
 };
 
+// The whole file, read in one call (an empty vector if it cannot be read).
 inline Bytes ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) return {};
+  Bytes b(static_cast<size_t>(f.tellg()));
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  b.resize(static_cast<size_t>(f.gcount()));
+  return b;
 }
 
 inline void WriteAll(const std::string& path, const uint8_t* data, size_t n) {

@@ -14,7 +14,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <random>
 
 #include "segment/segment_test_util.h"
@@ -22,17 +21,7 @@
 namespace trove {
 namespace {
 
-// The file's bytes through a descriptor of its own (buffered reads).
-std::vector<uint8_t> Contents(const std::string& path) {
-  std::vector<uint8_t> out;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return out;
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-  std::fclose(f);
-  return out;
-}
+std::vector<uint8_t> Contents(const std::string& path) { return segtest::ReadAll(path); }
 
 bool HonoursDirectIo(const std::string& dir) {
   struct statfs fs;
