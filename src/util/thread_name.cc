@@ -13,10 +13,4 @@ void SetThreadName(const char* name) {
   (void)pthread_setname_np(pthread_self(), cut);
 }
 
-const char* ThreadName() {
-  thread_local char name[16];
-  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) name[0] = '\0';
-  return name;
-}
-
 }  // namespace trove

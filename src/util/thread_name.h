@@ -9,7 +9,4 @@ namespace trove {
 
 void SetThreadName(const char* name);
 
-// The calling thread's name ("" if it cannot be read).
-const char* ThreadName();
-
 }  // namespace trove
