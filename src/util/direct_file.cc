@@ -164,7 +164,11 @@ Result<std::unique_ptr<WritableFile>> OpenDirectWritableFile(const std::string& 
   bool direct = true;
   auto fd = CreateNewFile(path, O_RDWR | O_DIRECT, &dev);
   if (!fd.ok() && fd.status().sys_errno() == EINVAL) {  // no O_DIRECT on this file system
+    // The kernel checks O_DIRECT after creating the file (ramfs does this):
+    // the empty file left behind is ours, as O_EXCL found none before.
     direct = false;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return Status::FromErrno(errno, "removing " + path + " (left by an O_DIRECT open)");
     fd = CreateNewFile(path, O_RDWR, &dev);
   }
   if (!fd.ok()) return fd.status();

@@ -150,6 +150,7 @@ class PosixFs final : public Fs {
   Result<uint64_t> FreeBytes(const std::string& path) override {
     struct statvfs sv;
     if (::statvfs(path.c_str(), &sv) != 0) return Status::FromErrno(errno, "statvfs " + path);
+    if (sv.f_blocks == 0) return UINT64_MAX;  // no capacity reported (fs.h)
     return static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
   }
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {

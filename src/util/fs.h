@@ -61,6 +61,10 @@ class Fs {
   virtual Status CreateDirs(const std::string& dir) = 0;  // mkdir -p
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   virtual Result<FsStat> Stat(const std::string& path) = 0;
+  // Bytes an unprivileged writer may still add to the file system of
+  // `path`. A file system that reports no capacity at all (ramfs, some FUSE
+  // mounts: zero blocks in total) has no limit to report: UINT64_MAX. Its
+  // writes fail with ENOSPC, if ever, like any other.
   virtual Result<uint64_t> FreeBytes(const std::string& path) = 0;
   // Names (not paths) of directory entries, unsorted; NotFound if missing.
   virtual Result<std::vector<std::string>> ListDir(const std::string& dir) = 0;

@@ -445,10 +445,11 @@ TEST(PathHelpers, HandComputed) {
 // ----------------------------------------------------- real ENOSPC
 
 // Runs `body` in a forked child inside a private mount namespace with a
-// 64 KiB tmpfs mounted at `dir`. The child reports failures as text on a
-// pipe; exit 77 means "cannot set up" (skip).
-std::string RunOnFullTmpfs(const std::string& dir, bool* skipped,
-                           std::string (*body)(const std::string& dir)) {
+// file system of type `fstype` (mount options `opts`) mounted at `dir`. The
+// child reports failures as text on a pipe; exit 77 means "cannot set up"
+// (skip).
+std::string RunOnMount(const char* fstype, const char* opts, const std::string& dir, bool* skipped,
+                       std::string (*body)(const std::string& dir)) {
   *skipped = false;
   int fds[2];
   if (::pipe(fds) != 0) return "pipe failed";
@@ -461,8 +462,8 @@ std::string RunOnFullTmpfs(const std::string& dir, bool* skipped,
     int code = 0;
     if (::unshare(CLONE_NEWNS) != 0 ||
         ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-        ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k") != 0) {
-      err = std::string("cannot mount a tmpfs: ") + std::strerror(errno);
+        ::mount(fstype, dir.c_str(), fstype, 0, opts) != 0) {
+      err = std::string("cannot mount a ") + fstype + ": " + std::strerror(errno);
       code = 77;
     } else {
       err = body(dir);
@@ -532,16 +533,62 @@ std::string FillTmpfs(const std::string& dir) {
   return err;
 }
 
-TEST(DefaultFsNoSpace, WritesToAFullTmpfsFailWithNoSpace) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs in a mount namespace";
+// The test body of each real-mount test: `body` must report nothing.
+void ExpectNoErrorOnMount(const char* fstype, const char* opts,
+                          std::string (*body)(const std::string& dir)) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a " << fstype << " in a namespace";
   TempDir d;
   ASSERT_EQ(::mkdir((d / "mnt").c_str(), 0700), 0);
   bool skipped = false;
-  std::string err = RunOnFullTmpfs(d / "mnt", &skipped, &FillTmpfs);
+  std::string err = RunOnMount(fstype, opts, d / "mnt", &skipped, body);
   if (skipped) GTEST_SKIP() << err;
   EXPECT_EQ(err, "");
   // The mount lived only in the child's namespace.
   EXPECT_TRUE(DefaultFs().ListDir(d / "mnt")->empty());
+}
+
+TEST(DefaultFsNoSpace, WritesToAFullTmpfsFailWithNoSpace) {
+  ExpectNoErrorOnMount("tmpfs", "size=64k", &FillTmpfs);
+}
+
+// ramfs reports no capacity (zero blocks) and refuses O_DIRECT at open().
+std::string WriteOnRamfs(const std::string& dir) {
+  std::string err;
+  Fs& fs = DefaultFs();
+  if (::open((dir + "/probe").c_str(), O_CREAT | O_WRONLY | O_DIRECT, 0600) >= 0 || errno != EINVAL)
+    return "ramfs accepted O_DIRECT (or failed otherwise: " + std::string(std::strerror(errno)) +
+           "): nothing here tests the fallback";
+  auto free = fs.FreeBytes(dir);
+  if (!free.ok() || *free != UINT64_MAX)
+    err += "FreeBytes on a ramfs (no capacity reported) should be UINT64_MAX, got " +
+           (free.ok() ? std::to_string(*free) : free.status().ToString()) + "\n";
+  // The direct writer falls back to buffered writes; the bytes, sizes and
+  // truncation behave exactly as on a file system with direct I/O.
+  auto f = fs.NewDirectWritableFile(dir + "/seg.partial");
+  if (!f.ok()) return err + "NewDirectWritableFile on ramfs: " + f.status().ToString();
+  std::string want;
+  for (unsigned i = 0; i < 40; ++i) {
+    const std::string chunk = Pattern(1000 + 777 * i, i);
+    if (!(*f)->Append(chunk.data(), chunk.size()).ok()) return err + "Append failed";
+    want += chunk;
+    if (i % 7 == 3 && !(*f)->Sync().ok()) return err + "Sync failed";
+  }
+  if (!(*f)->Truncate(want.size() - 5000).ok()) return err + "Truncate failed";
+  want.resize(want.size() - 5000);
+  const std::string tail = Pattern(3333, 99);
+  if (!(*f)->Append(tail.data(), tail.size()).ok() || !(*f)->Close().ok())
+    return err + "Append/Close after Truncate failed";
+  want += tail;
+  auto got = ReadFileToString(dir + "/seg.partial");
+  if (!got.ok() || *got != want)
+    err += "file content differs from the appended bytes (" +
+           (got.ok() ? std::to_string(got->size()) : got.status().ToString()) + " vs " +
+           std::to_string(want.size()) + " bytes)\n";
+  return err;
+}
+
+TEST(DefaultFsRamfs, NoCapacityIsUnlimitedAndDirectWritesFallBack) {
+  ExpectNoErrorOnMount("ramfs", "", &WriteOnRamfs);
 }
 
 }  // namespace
