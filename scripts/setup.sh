@@ -14,7 +14,7 @@ PACKAGES=(
   libtomlplusplus-dev libgtest-dev googletest libbenchmark-dev
   # test oracles and tools
   python3 tcpdump tshark wireshark-common tcpreplay libtrace-tools
-  iproute2 iputils-ping time hyperfine util-linux procps
+  iproute2 iputils-ping time hyperfine valgrind util-linux procps
 )
 
 missing=()

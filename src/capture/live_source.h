@@ -15,10 +15,10 @@ namespace trove {
 
 struct LiveOptions {
   std::string interface;
-  uint32_t snaplen = 64;           // 0 = full packets (262144)
+  uint32_t snaplen = 64;  // 0 = full packets (262144)
   bool promiscuous = true;
   uint64_t buffer_bytes = 64ull << 20;
-  std::string filter;              // pcap-filter expression, empty = all
+  std::string filter;  // pcap-filter expression, empty = all
   bool nanosecond = true;
   int poll_ms = 100;
 };
@@ -38,6 +38,8 @@ class LiveSource final : public PacketSource {
   const std::string& name() const override { return iface_; }
   uint16_t linktype() const override { return linktype_; }
   bool live() const override { return true; }
+  // The longest a partly filled kernel block waits before Read() sees it.
+  int poll_ms() const { return poll_ms_; }
   bool nanosecond() const { return nano_; }
   // Warnings from activation (e.g. promiscuous mode not supported).
   const std::string& warning() const { return warning_; }

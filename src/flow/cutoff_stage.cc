@@ -16,16 +16,6 @@ bool IsTcpControl(const DecodedPacket& d) {
   return d.has_ip() && d.ip_proto == 6 && d.has_l4() && (d.tcp_flags & kTcpControl) != 0;
 }
 
-// Makes *d describe the first p.caplen bytes only.
-void ClampDecoded(const PacketRef& p, DecodedPacket* d) {
-  if (d->payload_off != 0 && p.caplen >= d->payload_off) {
-    d->payload_len = std::min<uint32_t>(d->payload_len, p.caplen - d->payload_off);
-    return;
-  }
-  Decode(p, d);  // the cut is inside the headers
-  ComputeFlow(p, d);
-}
-
 }  // namespace
 
 ConnectionTableOptions TableOptionsFrom(const ConnectionConfig& c) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "packet/packet_flow.h"
 #include "segment/pcapng_format.h"
@@ -116,33 +115,63 @@ SegmentIndex SegmentIndexBuilder::Snapshot(uint64_t segment_bytes) const {
   for (ConnRecord& c : ix.conns) c.offsets.reserve(c.total_packets());
   for (const auto& [id, off] : locs_) ix.conns[id].offsets.push_back(off);
   ix.time_map = blocks_;
-  std::map<std::pair<uint8_t, std::string>, std::vector<uint32_t>> addrs;
-  std::map<uint16_t, std::vector<uint32_t>> ports;
+  // Postings: every (address, record) and (port, record) pair, sorted (by
+  // key, then record) and grouped, so each list comes out ascending; a
+  // record with the same address (or port) at both ends is listed once.
+  struct AddrRef {
+    uint64_t hi, lo;  // the 16 address bytes, big-endian: compares as memcmp
+    uint8_t version;
+    uint32_t conn;
+  };
+  std::vector<AddrRef> addrs;
+  std::vector<std::pair<uint16_t, uint32_t>> ports;
+  addrs.reserve(2 * ix.conns.size());
+  ports.reserve(2 * ix.conns.size());
   for (uint32_t i = 0; i < ix.conns.size(); ++i) {
     const ConnRecord& c = ix.conns[i];
     if (c.has(ConnRecord::kNonIp)) continue;
     const FlowKey& k = c.key;
-    auto add_addr = [&](const uint8_t* a) {
-      auto& v = addrs[{k.ip_version, std::string(reinterpret_cast<const char*>(a), 16)}];
-      if (v.empty() || v.back() != i) v.push_back(i);
-    };
-    add_addr(k.addr_lo);
-    add_addr(k.addr_hi);
+    for (const uint8_t* a : {k.addr_lo, k.addr_hi}) {
+      uint64_t hi, lo;
+      std::memcpy(&hi, a, 8);
+      std::memcpy(&lo, a + 8, 8);
+      addrs.push_back({__builtin_bswap64(hi), __builtin_bswap64(lo), k.ip_version, i});
+    }
     if (k.kind == FlowKind::kTransport && (k.proto == 6 || k.proto == 17)) {
-      for (uint16_t port : {k.port_lo, k.port_hi}) {
-        auto& v = ports[port];
-        if (v.empty() || v.back() != i) v.push_back(i);
-      }
+      ports.emplace_back(k.port_lo, i);
+      ports.emplace_back(k.port_hi, i);
     }
   }
-  for (auto& [key, v] : addrs) {
+  auto same_addr = [](const AddrRef& x, const AddrRef& y) {
+    return x.version == y.version && x.hi == y.hi && x.lo == y.lo;
+  };
+  std::sort(addrs.begin(), addrs.end(), [](const AddrRef& x, const AddrRef& y) {
+    if (x.version != y.version) return x.version < y.version;
+    if (x.hi != y.hi) return x.hi < y.hi;
+    return x.lo != y.lo ? x.lo < y.lo : x.conn < y.conn;
+  });
+  for (size_t b = 0; b < addrs.size();) {
     AddressPosting a;
-    a.ip_version = key.first;
-    std::memcpy(a.addr, key.second.data(), 16);
-    a.conns = std::move(v);
+    a.ip_version = addrs[b].version;
+    const uint64_t be[2] = {__builtin_bswap64(addrs[b].hi), __builtin_bswap64(addrs[b].lo)};
+    std::memcpy(a.addr, be, 16);
+    size_t e = b;
+    for (; e < addrs.size() && same_addr(addrs[e], addrs[b]); ++e)
+      if (a.conns.empty() || a.conns.back() != addrs[e].conn) a.conns.push_back(addrs[e].conn);
     ix.addresses.push_back(std::move(a));
+    b = e;
   }
-  for (auto& [port, v] : ports) ix.ports.push_back({port, std::move(v)});
+  std::sort(ports.begin(), ports.end());
+  for (size_t b = 0; b < ports.size();) {
+    PortPosting pp;
+    pp.port = ports[b].first;
+    size_t e = b;
+    for (; e < ports.size() && ports[e].first == pp.port; ++e)
+      if (pp.conns.empty() || pp.conns.back() != ports[e].second)
+        pp.conns.push_back(ports[e].second);
+    ix.ports.push_back(std::move(pp));
+    b = e;
+  }
   return ix;
 }
 

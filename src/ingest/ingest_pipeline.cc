@@ -247,21 +247,37 @@ IngestResult IngestPipeline::RunLive(LiveSource& source, const std::atomic<bool>
       sh.kernel_received.store(k.received, std::memory_order_relaxed);
       sh.kernel_drops.store(k.dropped, std::memory_order_relaxed);
     };
+    // The kernel hands over a partly filled block when its timer (the poll
+    // interval) fires, at most one interval after the block's first packet:
+    // idle for 1.5 intervals after the stop means nothing older is left.
+    const int64_t poll_ns = int64_t{source.poll_ms()} * 1'000'000;
+    const int64_t drained_ns = poll_ns * 3 / 2, drain_ns = 3 * poll_ns;
+    int64_t stopped_mono = 0;  // when the stop was seen (0: still capturing)
+    int64_t stopped_wall = 0;  // the same instant on the packets' clock
     for (;;) {
-      if (stop.load(std::memory_order_relaxed) || sh.abort.load(std::memory_order_relaxed)) break;
-      if (MonotonicNs() >= deadline) break;
+      if (sh.abort.load(std::memory_order_relaxed)) break;
+      if (stopped_mono == 0 &&
+          (stop.load(std::memory_order_relaxed) || MonotonicNs() >= deadline)) {
+        stopped_mono = MonotonicNs();
+        stopped_wall = WallClockNs();
+      }
+      if (stopped_mono != 0 && MonotonicNs() - stopped_mono > drain_ns) break;
       auto r = source.Read(&p);
       int64_t now = MonotonicNs();
       if (now - last_stats > 500'000'000) {
         last_stats = now;
         sample();
       }
-      if (r == PacketSource::ReadResult::kIdle) continue;
+      if (r == PacketSource::ReadResult::kIdle) {
+        if (stopped_mono != 0 && now - stopped_mono >= drained_ns) break;  // drained
+        continue;
+      }
       if (r == PacketSource::ReadResult::kEnd) break;
       if (r == PacketSource::ReadResult::kError) {
         fr.error = source.error();
         break;
       }
+      if (stopped_mono != 0 && p.ts_ns > stopped_wall) continue;  // after the stop
       sh.CountRead(p.caplen);
       ++fr.packets;
       fr.bytes += p.caplen;

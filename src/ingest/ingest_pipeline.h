@@ -74,7 +74,11 @@ class IngestPipeline {
   // be read (fully) is reported in its IngestFileResult; the others go on.
   IngestResult RunFiles(const std::vector<std::string>& paths, const std::atomic<bool>& stop,
                         Progress* progress);
-  // Captures until `stop` is set or duration_ns has passed.
+  // Captures until `stop` is set or duration_ns has passed. Then drains:
+  // the packets the kernel captured up to that moment (held in a partly
+  // filled block for up to the source's poll interval) are stored too;
+  // later ones are not. The drain ends when the source is idle 1.5 poll
+  // intervals after the stop, at most 3 intervals after it.
   IngestResult RunLive(LiveSource& source, const std::atomic<bool>& stop);
 
  private:

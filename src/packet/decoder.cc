@@ -3,7 +3,10 @@
 
 #include "packet/decoder.h"
 
+#include <algorithm>
+
 #include "packet/analyzers.h"
+#include "packet/packet_flow.h"
 
 namespace trove {
 namespace packet_internal {
@@ -103,6 +106,30 @@ bool Decode(const PacketRef& pkt, DecodedPacket* out) {
       break;
   }
   return out->stop == DecodeStop::kNone;
+}
+
+void ClampDecoded(const PacketRef& cut, DecodedPacket* d) {
+  if (d->payload_off != 0 && cut.caplen >= d->payload_off) {
+    // SetPayload's length, min(datagram end, caplen) - payload_off, with
+    // the smaller caplen.
+    d->payload_len = std::min<uint32_t>(d->payload_len, cut.caplen - d->payload_off);
+    return;
+  }
+  // Inside a whole TCP header, after its ports: the decoder would stop with
+  // kTruncated at the fixed header (flags unread) or at the options (the
+  // whole header lay within the datagram, so never kMalformed), keeping
+  // everything before. The flow key (addresses, ports) is unchanged.
+  if (d->stop == DecodeStop::kNone && d->ip_proto == 6 && d->l4_off != 0 &&
+      cut.caplen >= d->l4_off + 4u && cut.caplen < d->payload_off) {
+    if (cut.caplen < d->l4_off + 20u) d->tcp_flags = 0;
+    d->payload_off = 0;
+    d->payload_len = 0;
+    d->stop = DecodeStop::kTruncated;
+    return;
+  }
+  const FlowState flow = d->flow.state;
+  Decode(cut, d);
+  if (flow != FlowState::kUnknown) ComputeFlow(cut, d);
 }
 
 }  // namespace trove

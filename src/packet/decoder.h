@@ -69,4 +69,12 @@ inline constexpr uint16_t kLinkLinuxSll2 = 276;  // DLT_LINUX_SLL2, 20-byte cook
 //    is kMalformed; past the captured bytes, kTruncated.
 bool Decode(const PacketRef& pkt, DecodedPacket* out);
 
+// The view of a packet after it was cut short. *d is Decode() (and, if it
+// was computed, the flow: packet_flow.h) of the same packet before it was
+// cut to cut.caplen bytes (cut.data unchanged); afterwards *d equals what
+// Decode() and ComputeFlow() give for the cut packet. Decodes again only
+// where it must: a cut in the payload or inside a TCP header after its
+// ports changes a few fields; a cut anywhere else re-decodes.
+void ClampDecoded(const PacketRef& cut, DecodedPacket* d);
+
 }  // namespace trove

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "packet/decoder.h"
+#include "packet/packet_flow.h"
 #include "packet/packet_test_util.h"
 
 #ifndef TROVE_SHARED_PCAPS
@@ -283,6 +284,52 @@ TEST_P(DecoderOracleTest, MatchesTshark) {
   if (tshark_ip > 0) {
     EXPECT_GT(st.l3_compared, 0u);
   }
+}
+
+// ClampDecoded (what the cutoff stage does to a packet it cuts) against
+// decoding the cut packet again, for every cut length up to 160 bytes and
+// the last one, of every packet: every field, the payload length and the
+// flow must agree.
+TEST_P(DecoderOracleTest, ClampDecodedEqualsDecodingTheCutPacket) {
+  const std::string path = std::string(TROVE_SHARED_PCAPS) + "/" + GetParam();
+  char err[PCAP_ERRBUF_SIZE];
+  std::unique_ptr<pcap_t, void (*)(pcap_t*)> pc(pcap_open_offline(path.c_str(), err), pcap_close);
+  if (!pc) GTEST_SKIP() << "libpcap cannot read " << path << ": " << err;
+  const uint16_t linktype = static_cast<uint16_t>(pcap_datalink(pc.get()));
+  pcap_pkthdr* hdr;
+  const u_char* data;
+  size_t packets = 0, fast = 0;
+  while (pcap_next_ex(pc.get(), &hdr, &data) == 1) {
+    ++packets;
+    const std::vector<uint8_t> copy(data, data + hdr->caplen);
+    PacketRef full{0, hdr->caplen, hdr->len, linktype, copy.data()};
+    DecodedPacket whole;
+    Decode(full, &whole);
+    ComputeFlow(full, &whole);
+    for (uint32_t cut = 0; cut < hdr->caplen; cut = cut < 160 ? cut + 1 : hdr->caplen - 1) {
+      PacketRef r = full;
+      r.caplen = cut;
+      DecodedPacket clamped = whole, redone;
+      ClampDecoded(r, &clamped);
+      Decode(r, &redone);
+      ComputeFlow(r, &redone);
+      fast += whole.stop == DecodeStop::kNone && whole.ip_proto == 6 && whole.l4_off != 0 &&
+              cut >= whole.l4_off + 4u && cut < whole.payload_off;  // the cut inside TCP
+      const std::string where = GetParam() + " packet " + std::to_string(packets) + " cut to " +
+                                std::to_string(cut) + " of " + std::to_string(hdr->caplen);
+      ASSERT_EQ(testing_util::Dump(clamped), testing_util::Dump(redone)) << where;
+      ASSERT_EQ(clamped.payload_len, redone.payload_len) << where;
+      ASSERT_EQ(clamped.flow.state, redone.flow.state) << where;
+      if (redone.flow.state == FlowState::kValid) {
+        ASSERT_TRUE(clamped.flow.key == redone.flow.key) << where;
+        ASSERT_EQ(clamped.flow.hash, redone.flow.hash) << where;
+        ASSERT_EQ(clamped.flow.src_is_hi, redone.flow.src_is_hi) << where;
+      }
+      if (cut == hdr->caplen - 1) break;
+    }
+  }
+  std::printf("%s: %zu packets, %zu cuts inside a TCP header after its ports\n", GetParam().c_str(),
+              packets, fast);
 }
 
 std::string TestName(const ::testing::TestParamInfo<std::string>& info) {

@@ -8,8 +8,9 @@
 // identical results without having to call ComputeFlow().
 //
 // The cache follows the view: Decode() resets it, and the only other
-// change to a view after decoding (the cutoff stage's payload_len clamp)
-// does not affect the key.
+// change to a view after decoding, ClampDecoded() (decoder.h: the cutoff
+// stage cutting a packet), keeps view and flow as decoding the cut packet
+// would give them.
 
 #include "packet/decoded.h"
 #include "packet/flow_key.h"

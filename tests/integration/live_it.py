@@ -143,3 +143,44 @@ class VethPair:
         subprocess.run(["ip", "link", "del", "v0"], capture_output=True)
         self.peer.kill()
         self.peer.wait()
+
+
+def match_captures(got, want, tolerance_ns, oracle="tcpdump"):
+    """Matches the packets trove stored (`got`) to an oracle's capture of the
+    same wire (`want`), both lists of (ts_ns, caplen, wirelen, bytes). They
+    must be the same packets: the same bytes and lengths, each with its
+    timestamp within tolerance_ns(packet) of the oracle's, in the same
+    order, except that two packet sockets (trove's and the oracle's) may
+    receive two packets that two CPUs deliver at the same moment in
+    opposite orders. So packets are matched by content, in capture order
+    per content, and a packet may change position only relative to packets
+    within its tolerance. Returns, for each stored packet, the index of its
+    match in `want`; raises Failure otherwise."""
+    from collections import defaultdict
+    it.check_eq(len(got), len(want), f"packets stored vs packets {oracle} saw")
+    want_at = defaultdict(list)  # content -> positions in want, in order
+    for j, (_ts, cap, wl, data) in enumerate(want):
+        want_at[(cap, wl, data)].append(j)
+    seen = defaultdict(int)
+    order = []
+    for i, pk in enumerate(got):
+        ts, cap, wl, data = pk
+        key = (cap, wl, data)
+        k = seen[key]
+        seen[key] += 1
+        if k >= len(want_at.get(key, [])):
+            near = want[i] if i < len(want) else None
+            raise Failure(f"packet {i + 1}: stored caplen {cap} wirelen {wl} (ts {ts}) is not "
+                          f"among {oracle}'s packets (there: caplen {near and near[1]} "
+                          f"wirelen {near and near[2]}, or bytes differ)")
+        j = want_at[key][k]
+        tol = tolerance_ns(want[j])
+        it.check(abs(ts - want[j][0]) <= tol,
+                 f"packet {i + 1}: timestamp {ts} vs {oracle}'s {want[j][0]} (tolerance {tol} ns)")
+        if j != i:
+            other = want[i][0]
+            it.check(abs(other - ts) <= max(tol, tolerance_ns(want[i])),
+                     f"packet {i + 1} (ts {ts}) is stored where {oracle} has a packet of ts "
+                     f"{other}: out of order")
+        order.append(j)
+    return order

@@ -44,48 +44,12 @@ from pathlib import Path
 import trove_it as it
 from cutoff_oracle import expected_lengths
 from live_it import Background, KernelTimestamps, VethPair, reexec_in_network_namespace
-from live_it import start_ref_tcpdump, stop_tcpdump
+from live_it import match_captures, start_ref_tcpdump, stop_tcpdump
 from trove_it import check, check_eq
 
 CUTOFF = 4096
 REPLAY_PPS = 8000
 TS_TOLERANCE_NS = 1_000_000
-
-
-def compare_captures(got, want) -> int:
-    """The stored packets equal the oracle's: the same bytes and lengths,
-    each with its timestamp within TS_TOLERANCE_NS, in the same order —
-    except that two packet sockets (trove's and tcpdump's) may receive two
-    packets that two CPUs deliver at the same moment (a replayed frame and
-    the kernel's own ARP) in opposite orders. So packets are matched by
-    content, in capture order per content, and only such moves are allowed:
-    a packet may change position only relative to packets within
-    TS_TOLERANCE_NS of it. Returns the number of packets that moved."""
-    from collections import defaultdict
-    want_at = defaultdict(list)  # content -> positions in want, in order
-    for j, (_ts, cap, wl, data) in enumerate(want):
-        want_at[(cap, wl, data)].append(j)
-    seen = defaultdict(int)
-    moved = 0
-    for i, (ts, cap, wl, data) in enumerate(got):
-        key = (cap, wl, data)
-        k = seen[key]
-        seen[key] += 1
-        if k >= len(want_at.get(key, [])):
-            near = want[i] if i < len(want) else None
-            raise it.Failure(f"packet {i + 1}: stored caplen {cap} wirelen {wl} (ts {ts}) is not "
-                             f"among the cutoff oracle's packets (there: caplen {near and near[1]} "
-                             f"wirelen {near and near[2]}, or bytes differ)")
-        j = want_at[key][k]
-        check(abs(ts - want[j][0]) <= TS_TOLERANCE_NS,
-              f"packet {i + 1}: timestamp {ts} vs tcpdump's {want[j][0]}")
-        if j != i:
-            moved += 1
-            other = want[i][0]
-            check(abs(other - ts) <= TS_TOLERANCE_NS,
-                  f"packet {i + 1} (ts {ts}) is stored where tcpdump has a packet of ts {other}: "
-                  f"out of order")
-    return moved
 
 
 def store_with_archive(tmp: Path) -> it.Store:
@@ -184,7 +148,9 @@ def query_during_replay():
         want = [(ts, keep, wl, data[:keep])
                 for (ts, _cap, wl, data), (_c, keep, _u) in zip(want_all, lengths)]
         check_eq(len(got), len(want), "packets stored vs tcpdump's (all are kept, some cut)")
-        moved = compare_captures(got, want)
+        order = match_captures(got, want, lambda _pk: TS_TOLERANCE_NS,
+                               "tcpdump + the cutoff oracle")
+        moved = sum(1 for i, j in enumerate(order) if i != j)
         cut = sum(1 for g, (c, k, _) in zip(got, lengths) if k < c)
         check(cut > 0, "no packet was cut: the cutoff was not exercised")
         print(f"  {len(got)} packets stored == tcpdump + cutoff oracle ({cut} cut to 64 bytes; "
