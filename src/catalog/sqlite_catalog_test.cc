@@ -166,7 +166,7 @@ class CatalogTest : public ::testing::Test {
 
 TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(cat_->SchemaVersion(), LatestSchemaVersion());
-  EXPECT_EQ(cat_->SchemaVersion(), 5);
+  EXPECT_EQ(cat_->SchemaVersion(), 6);
   sqlite3* db = cat_->db_for_testing();
   auto pragma = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;
@@ -180,7 +180,7 @@ TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
   EXPECT_EQ(pragma("PRAGMA foreign_keys"), "1");
   EXPECT_EQ(pragma("PRAGMA busy_timeout"), "10000");
-  EXPECT_EQ(pragma("PRAGMA user_version"), "5");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "6");
 }
 
 TEST_F(CatalogTest, InsertAndGetRoundTripEveryField) {
