@@ -11,10 +11,11 @@ std::optional<std::string> RelativeInside(const std::string& dir, const std::str
   if (dir.empty() || path.empty() || path[0] != '/') return std::nullopt;
   const fs::path d = fs::path(dir).lexically_normal();
   const fs::path p = fs::path(path).lexically_normal();
-  auto di = d.begin(), pi = p.begin();
-  for (; di != d.end(); ++di, ++pi) {
-    if (di->empty()) continue;  // trailing separator of "dir/"
+  auto pi = p.begin();
+  for (auto di = d.begin(); di != d.end(); ++di) {
+    if (di->empty()) continue;  // the trailing separator of "dir/"
     if (pi == p.end() || *di != *pi) return std::nullopt;
+    ++pi;
   }
   fs::path rest;
   for (; pi != p.end(); ++pi) rest /= *pi;
@@ -93,11 +94,11 @@ std::string AreaCatalog::Upgrade(StorageArea area, const std::string& path,
   // Unknown old prefix: the shortest existing tail under the current area.
   const fs::path p = fs::path(path).lexically_normal();
   std::vector<fs::path> parts(p.begin(), p.end());
-  fs::path tail;
+  std::string tail;
   for (size_t i = parts.size(); i-- > 1;) {  // parts[0] is "/"
-    tail = parts[i] / tail;
+    tail = tail.empty() ? parts[i].string() : parts[i].string() + "/" + tail;
     std::error_code ec;
-    if (fs::exists(fs::path(dirs_.Of(area)) / tail, ec)) return tail.lexically_normal().string();
+    if (fs::exists(fs::path(dirs_.Of(area)) / tail, ec)) return tail;
   }
   return p.filename().string();
 }

@@ -37,6 +37,13 @@ std::string MetaOr(Catalog& cat, const char* key) {
   return v.ok() && v->has_value() ? **v : std::string();
 }
 
+// Writes only when the value changes: opening a store for reading leaves
+// the catalogue alone.
+Status SetMetaIfChanged(Catalog& cat, const char* key, const std::string& value) {
+  if (MetaOr(cat, key) == value) return Status::Ok();
+  return cat.SetMeta(key, value);
+}
+
 Result<std::unique_ptr<Catalog>> OpenAreaCatalog(const std::string& url, const std::string& dir,
                                                  const AreaDirs& dirs, bool create) {
   auto cat = OpenCatalog(url, dir, create);
@@ -245,9 +252,9 @@ Status Store::FinishOpen() {
   }
   // A moved store records its new place; the areas' directories are
   // recorded for information (and the next upgrade).
-  TROVE_RETURN_IF_ERROR(cat.SetMeta(kMetaOpenedAt, dir_));
-  TROVE_RETURN_IF_ERROR(cat.SetMeta(kMetaPrimaryDir, Normal(primary_)));
-  TROVE_RETURN_IF_ERROR(cat.SetMeta(kMetaSpoolDir, Normal(spool_)));
+  TROVE_RETURN_IF_ERROR(SetMetaIfChanged(cat, kMetaOpenedAt, dir_));
+  TROVE_RETURN_IF_ERROR(SetMetaIfChanged(cat, kMetaPrimaryDir, Normal(primary_)));
+  TROVE_RETURN_IF_ERROR(SetMetaIfChanged(cat, kMetaSpoolDir, Normal(spool_)));
   if (upgrade_markers) {
     // Legacy markers get the identity; the spool gets its marker. A missing
     // primary marker is left alone: the primary may be unmounted (the
