@@ -34,18 +34,26 @@ Result<AreaMarker> ReadAreaMarker(Fs& fs, const std::string& area_dir, StorageAr
   if (!st.ok() || !st->exists) return m;
   auto text = ReadFileToString(path);
   if (!text.ok()) return text.status().Annotate("reading area marker " + path);
+  m = ParseAreaMarker(*text);
+  m.exists = true;
+  return m;
+}
+
+AreaMarker ParseAreaMarker(const std::string& text) {
+  AreaMarker m;
   m.exists = true;
   const std::string legacy = "trove primary segment path for store ";
+  const std::string id_key = "store-id = \"";
   size_t pos = 0;
-  while (pos < text->size()) {
-    size_t nl = text->find('\n', pos);
-    if (nl == std::string::npos) nl = text->size();
-    std::string line = text->substr(pos, nl - pos);
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(pos, nl - pos);
     pos = nl + 1;
     if (line.rfind(legacy, 0) == 0) {
       m.legacy_store_dir = line.substr(legacy.size());
-    } else if (line.rfind("store-id = \"", 0) == 0 && line.size() > 13 && line.back() == '"') {
-      m.store_id = line.substr(12, line.size() - 13);
+    } else if (line.rfind(id_key, 0) == 0 && line.size() > id_key.size() && line.back() == '"') {
+      m.store_id = line.substr(id_key.size(), line.size() - id_key.size() - 1);
     }
   }
   return m;

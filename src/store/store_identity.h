@@ -39,6 +39,9 @@ struct AreaMarker {
   std::string legacy_store_dir;  // from a legacy marker's text, else empty
 };
 
+// Parses a marker's text (any bytes: unknown lines are ignored; a
+// store-id must be quoted on one line). Never fails.
+AreaMarker ParseAreaMarker(const std::string& text);
 // Reads DIR/<marker of area>. A missing file is {exists=false}; an
 // unreadable one is an error naming the file.
 Result<AreaMarker> ReadAreaMarker(Fs& fs, const std::string& area_dir, StorageArea area);
