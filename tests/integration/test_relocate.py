@@ -5,6 +5,9 @@ mv        A store with several segments is moved (`mv store moved`): query
           gives the same bytes as before the move, fsck is consistent (no
           segment missing), gc and import work, every catalogued path lies
           under the new directory.
+mv_capture After mv, `trove capture` (in a private network namespace, its
+          loopback only) stores into the moved store; tcpdump counts the
+          5 pings in the new segments; fsck consistent.
 cp_a      `cp -a store copy`: sha256 of every file of the original is taken
           before; on the copy, gc, import and fsck (repairs) are refused with
           a message naming `trove init --new-identity`, while ls and query
@@ -109,6 +112,33 @@ def mv():
         moved.run("import", "--segment-bytes", "400k", it.synth(tmp, "--bytes", "1M", "--seed", "16"))
         check(len(moved.ls()) > n, "import after mv stored nothing")
         moved.assert_consistent("after import")
+
+
+@it.case
+def mv_capture():
+    """After mv, `trove capture` stores into the moved store: run in a
+    private network namespace (unshare -n, its own loopback only); tcpdump
+    counts the 5 echo requests in the new segments."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        raise it.Skip("needs root, unshare and ip (a private network namespace)")
+    with it.tempdir() as tmp:
+        s = filled_store(tmp)
+        moved = it.Store(tmp / "moved")
+        shutil.move(str(s.path), str(moved.path))
+        old = {seg["name"] for seg in moved.ls()}
+        script = (f"ip link set lo up && ({' '.join(moved.cmd('capture', '--interface', 'lo', '--snaplen', '0', '--duration', '3'))}"
+                  " 2>capture.err & sleep 1; ping -n -c 5 -i 0.1 127.0.0.1 >/dev/null; wait $!)")
+        p = subprocess.run(["unshare", "-n", "sh", "-c", script], cwd=tmp, capture_output=True, text=True,
+                           timeout=60)
+        check_eq(p.returncode, 0, f"capture in a namespace ({(tmp / 'capture.err').read_text()[-400:]})")
+        new = [seg for seg in moved.ls() if seg["name"] not in old]
+        check(new, "capture after mv stored no segment")
+        lines = []
+        for seg in new:
+            check(seg["path"].startswith(str(moved.path) + "/"), f"captured outside the store: {seg['path']}")
+            lines += it.tcpdump_lines(seg["path"], ["-nn"])
+        check_eq(sum("ICMP echo request" in l for l in lines), 5, "echo requests captured (tcpdump)")
+        moved.assert_consistent("after capture")
 
 
 @it.case
