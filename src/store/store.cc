@@ -51,6 +51,14 @@ Result<std::unique_ptr<Catalog>> OpenAreaCatalog(const std::string& url, const s
   return std::unique_ptr<Catalog>(new AreaCatalog(std::move(cat).value(), dirs));
 }
 
+// True if both paths name the same directory (e.g. one through a
+// symlink): then the store was not copied, only reached another way.
+bool SameDirectory(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
 // The identity found in the areas of the store whose directory is `other`
 // (its trove.toml names them); empty if there is no store there.
 std::string IdentityAt(const std::string& other) {
@@ -191,7 +199,7 @@ Status Store::CheckIdentity(bool* upgrade_markers) {
   }
   // A copy: the store it was copied from still exists at its last place
   // with the same identity.
-  if (!last.empty() && Normal(last) != Normal(dir_)) {
+  if (!last.empty() && Normal(last) != Normal(dir_) && !SameDirectory(last, dir_)) {
     const std::string there = IdentityAt(last);
     if (!there.empty() && (there == store_id_ || there == "legacy:" + Normal(last))) {
       not_writable_ = "the store at " + dir_ + " is a copy of the store at " + last +

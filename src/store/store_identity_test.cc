@@ -121,6 +121,15 @@ TEST_F(StoreIdentityTest, AMovedStoreRecordsItsNewPlace) {
   EXPECT_EQ(*s->catalog().GetMeta("area_dir.primary").value(), moved + "/segments");
 }
 
+TEST_F(StoreIdentityTest, AStoreReachedThroughASymlinkIsNotACopy) {
+  const std::string dir = root_ / "s", link = root_ / "link";
+  ASSERT_TRUE(Store::Init(dir, InitOptions{}).ok());
+  fs::create_directory_symlink(dir, link);
+  auto s = OpenOk(link);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->CheckWritable().ok()) << s->CheckWritable().ToString();
+}
+
 TEST_F(StoreIdentityTest, AnAreaOfAnotherStoreIsRefusedUntilAdopted) {
   const std::string a = root_ / "a", b = root_ / "b";
   ASSERT_TRUE(Store::Init(a, InitOptions{}).ok());
