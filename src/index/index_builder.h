@@ -60,7 +60,10 @@ class SegmentIndexBuilder {
 };
 
 // True when libpcap's filter code might judge this packet's addresses,
-// ports or protocol differently from the decoded view (see segment_index.h).
-bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d);
+// ports or protocol differently from the decoded view, or than the tag
+// stack (d.vlan_depth VLAN tags, then d.mpls_depth MPLS labels) says, on a
+// link of type `linktype` (see segment_index.h). Reads only the stored
+// bytes, so an index rebuilt from the segment file judges alike.
+bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d, uint16_t linktype);
 
 }  // namespace trove
