@@ -32,8 +32,15 @@ int LinkHeaderBytes(uint16_t linktype) {
 }  // namespace
 
 bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d, uint16_t linktype) {
-  if (d.is_fragment) return true;
-  if (d.stop == DecodeStop::kTruncated) {
+  // IPv4 fragments: libpcap reads addresses and protocol from every one and
+  // ports from the first (offset 0) only, as the decoder does; a later one
+  // has a kFragment key without protocol (judged "maybe" for tcp/udp/icmp)
+  // or ports (false for `port`, as in libpcap). IPv6: the fragment header
+  // hides the protocol from libpcap's fixed-header tests.
+  if (d.is_fragment && d.l3 != L3::kIPv4) return true;
+  if (d.stop == DecodeStop::kFragment) {
+    if (d.l3 != L3::kIPv4) return true;
+  } else if (d.stop == DecodeStop::kTruncated) {
     // Cut (capture snaplen, class snaplen, the header cut past the cutoff)
     // after the first 4 bytes of the transport header: every byte that
     // libpcap's host/net/port/proto tests read is stored and decoded (and a
@@ -102,16 +109,22 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   if (f != nullptr) {
     r = &RecordFor(*f, &fresh);
   } else {
-    // ARP and other ethertypes that libpcap also sees as not IP, untagged,
-    // vs. packets we could not decode (judged "maybe" for everything).
+    // ARP/RARP and other ethertypes that libpcap also sees as not IP,
+    // untagged, vs. packets we could not decode (judged "maybe" for
+    // everything).
     const bool plain = (d.l3 == L3::kArp || d.l3 == L3::kOther) && d.stop == DecodeStop::kNonIpL3 &&
                        d.vlan_depth == 0 && d.mpls_depth == 0;
-    int64_t& slot = non_ip_[plain ? 0 : 1];
+    constexpr uint16_t kEthRarp = 0x8035;
+    const bool arp = d.l3 == L3::kArp || d.ethertype == kEthRarp;
+    const int which = !plain ? 1 : arp ? 0 : 2;
+    int64_t& slot = non_ip_[which];
     fresh = slot < 0;
     if (fresh) {
       slot = static_cast<int64_t>(conns_.size());
       conns_.emplace_back();
-      conns_.back().flags = ConnRecord::kNonIp | (plain ? 0 : ConnRecord::kUncertain);
+      conns_.back().flags = ConnRecord::kNonIp | (which == 1   ? ConnRecord::kUncertain
+                                                  : which == 2 ? ConnRecord::kNoArp
+                                                               : 0);
     }
     r = &conns_[static_cast<size_t>(slot)];
   }

@@ -51,7 +51,8 @@ class SegmentIndexBuilder {
   // (record, offset) per packet in file order; bucketed by Snapshot(), so
   // Add() never grows a per-record vector.
   std::vector<std::pair<uint32_t, uint64_t>> locs_;
-  int64_t non_ip_[2] = {-1, -1};  // records of non-IP / undecodable packets
+  // Records of untagged ARP/RARP, undecodable, other untagged non-IP packets.
+  int64_t non_ip_[3] = {-1, -1, -1};
   std::vector<TimeBlock> blocks_;
   uint64_t packets_ = 0;
   uint64_t end_offset_ = 0;

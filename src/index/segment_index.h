@@ -8,11 +8,14 @@
 //
 // Every stored packet belongs to exactly one record: IP packets to the
 // record of their FlowKey; untagged ARP and other non-IP ethertypes to one
-// record with kNonIp set (libpcap's `host`/`net` also match ARP, so those
-// are "maybe" there; ports and IP protocols are false); packets we could not
-// decode to one record with kNonIp and kUncertain. A record is kUncertain
+// record with kNonIp set (libpcap's `host`/`net` also match ARP and RARP,
+// so those are "maybe" there; ports and IP protocols are false), and other
+// untagged non-IP ethertypes and LLC frames to one with kNonIp and kNoArp
+// (everything false); packets we could not decode to one record with
+// kNonIp and kUncertain. Non-first IPv4 fragments have records of their own
+// (FlowKind::kFragment: addresses and IP id, no protocol, no ports). A record is kUncertain
 // when one of its packets was decoded in a way libpcap's filter code may
-// see differently (IPv6 extension headers, fragments, malformed headers,
+// see differently (IPv6 extension headers and fragments, malformed headers,
 // SCTP, LLC/SNAP encapsulation, headers cut before the transport header's
 // first 4 bytes, tags other than 802.1Q/802.1ad/0x9100 VLAN tags and
 // unicast MPLS labels on Ethernet, or packets of one record with different
@@ -40,6 +43,9 @@ struct ConnRecord {
     kUncertain = 2,  // see above: planner treats every predicate as "maybe"
     kNonIp = 4,      // the record of packets without an IP layer
     kCut = 8,        // a stored packet was past the connection's cutoff
+    // kNonIp records only (which carry no tag stack): no ARP/RARP packet in
+    // it, so libpcap's `host`/`net` are false on all of them as well.
+    kNoArp = 16,
   };
   // Bits 4-5: the number of VLAN tags (0-3), bits 6-7: the number of MPLS
   // labels (0-3) on every packet of a certain IP record (Ethernet only).

@@ -85,6 +85,7 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
   const bool tagged_expr = e.vlans_before != 0 || e.mpls_before != 0;
   if (r.has(ConnRecord::kNonIp)) {  // ARP & co: `host`/`net` may match them
     if (tagged_expr || e.op == Op::kVlan || e.op == Op::kMpls) return Tri::kMaybe;
+    if (r.has(ConnRecord::kNoArp)) return Tri::kFalse;
     return (e.op == Op::kHost || e.op == Op::kNet) ? Tri::kMaybe : Tri::kFalse;
   }
   if (e.op == Op::kVlan || e.op == Op::kMpls) return EvalTag(e, r);
@@ -113,6 +114,7 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
       if (e.proto == FilterExpr::kProtoIp6) return k.ip_version == 6 ? Tri::kTrue : Tri::kFalse;
       if (e.proto == 1 && k.ip_version != 4) return Tri::kFalse;
       if (e.proto == 58 && k.ip_version != 6) return Tri::kFalse;
+      if (k.kind == FlowKind::kFragment) return Tri::kMaybe;  // protocol not in the key
       return k.proto == e.proto ? Tri::kTrue : Tri::kFalse;
     default:
       return Tri::kMaybe;

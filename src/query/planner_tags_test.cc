@@ -122,11 +122,20 @@ Built Build() {
                         Tcp(key, 443, 0x10), Payload(40)})},
           {"icmp4", Cat({L.link(0x0800), Ipv4(1, 20 + 8 + 20, 1, 0x4000, 64, net | 1, net | 4),
                          Icmp(8, 0, key, 1), Payload(20)})},
+          // IPv4 fragments: the first (MF, offset 0) with the ports, a later
+          // one (offset 128) without; `key` is the IP id.
+          {"frag-first", Cat({L.link(0x0800), Ipv4(6, 20 + 20 + 40, key, 0x2000, 64, net | 1, net | 5),
+                              Tcp(key, 80, 0x10), Payload(40)})},
+          {"frag-later", Cat({L.link(0x0800), Ipv4(17, 20 + 60, key, 0x0010, 64, net | 1, net | 5),
+                              Payload(60)})},
       };
     };
-    for (size_t fi = 0; fi < 4; ++fi) {
+    for (size_t fi = 0; fi < 6; ++fi) {
       const size_t whole = flows(0)[fi].second.size();
-      const size_t l4 = L.link(fi == 2 ? 0x86dd : 0x0800).size() + (fi == 2 ? 40 : 20);
+      // What a certain record's packets must hold: 4 transport bytes (a
+      // later fragment: its IP header).
+      const size_t l4 = L.link(fi == 2 ? 0x86dd : 0x0800).size() + (fi == 2 ? 40 : 20) -
+                        (fi == 5 ? 4 : 0);
       for (size_t cut = 14; cut <= whole; ++cut) {
         const uint16_t key = static_cast<uint16_t>(1000 + cut);
         const auto f = flows(key)[fi];
@@ -139,7 +148,19 @@ Built Build() {
             l4);
     }
   }
-  for (int p : {80, 53, 443, 999, 1030, 1050, 1066, 1070, 1074, 7}) b.ports.push_back(std::to_string(p));
+  // Non-IP frames, untagged and tagged: ARP (10.0.0.1 asks for 10.0.0.9),
+  // RARP, LLDP, an 802.3/LLC (STP) frame.
+  const Bytes arp = {0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+                     0, 0, 0, 0, 0, 0, 10, 0, 0, 9};
+  for (const Layout& L : {layouts[0], layouts[1]}) {
+    for (uint16_t et : {0x0806, 0x8035, 0x88cc})
+      for (size_t cut : {size_t{14}, size_t{30}, size_t{64}})
+        add(Cat({L.link(et), arp, Payload(30)}), cut, std::string(L.name) + "/non-ip", 0);
+  }
+  add(Cat({testing_util::Eth(0x0026), Bytes{0x42, 0x42, 0x03}, Payload(35)}), 64, "plain/llc", 0);
+  b.hosts.push_back("10.0.0.9");
+  for (int p : {80, 53, 443, 999, 1030, 1050, 1066, 1070, 1074, 7, 2000})
+    b.ports.push_back(std::to_string(p));
   b.hosts.push_back("192.0.2.254");
   b.index = ib.Snapshot(off);
   return b;
@@ -161,6 +182,7 @@ TEST(PlannerTags, CutAndTaggedRecordsAreCertainExactlyWhereTheModelSaysSo) {
   };
   std::map<const ConnRecord*, bool> want;
   for (const Pkt& p : b.packets) {
+    if (p.l4_off == 0) continue;  // non-IP
     const ConnRecord* r = rec_of.at(p.offset);
     const Layout* L = layout_of(p);
     ASSERT_NE(L, nullptr);
@@ -170,6 +192,7 @@ TEST(PlannerTags, CutAndTaggedRecordsAreCertainExactlyWhereTheModelSaysSo) {
   }
   int certain_cut = 0;
   for (const Pkt& p : b.packets) {
+    if (p.l4_off == 0) continue;
     const ConnRecord& r = *rec_of.at(p.offset);
     const Layout* L = layout_of(p);
     EXPECT_EQ(!r.has(ConnRecord::kUncertain), want.at(&r)) << p.what;
