@@ -75,9 +75,9 @@ bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d, uint16_t 
   return false;
 }
 
-ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, bool* fresh) {
+ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, uint8_t stack, bool* fresh) {
   if (2 * (conns_.size() + 1) > slots_.size()) GrowSlots();
-  const uint32_t tag = static_cast<uint32_t>(f.hash);
+  const uint32_t tag = static_cast<uint32_t>(f.hash ^ (stack * 0x9E3779B97F4A7C15ull));
   for (uint64_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
     ProbeSlot& s = slots_[pos];
     if (s.idx == ProbeSlot::kNil) {
@@ -85,9 +85,10 @@ ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, bool* fresh) {
       *fresh = true;
       conns_.emplace_back();
       conns_.back().key = f.key;
+      stacks_.push_back(stack);
       return conns_.back();
     }
-    if (s.tag == tag && conns_[s.idx].key == f.key) {
+    if (s.tag == tag && conns_[s.idx].key == f.key && stacks_[s.idx] == stack) {
       *fresh = false;
       return conns_[s.idx];
     }
@@ -107,7 +108,11 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
   ConnRecord* r;
   bool fresh;
   if (f != nullptr) {
-    r = &RecordFor(*f, &fresh);
+    // One record per flow and tag stack: libpcap judges a flow seen with
+    // and without a VLAN tag (both sides of a trunk) differently.
+    const uint8_t stack = ConnRecord::TagBits(std::min<int>(d.vlan_depth, ConnRecord::kMaxTagDepth),
+                                              std::min<int>(d.mpls_depth, ConnRecord::kMaxTagDepth));
+    r = &RecordFor(*f, stack, &fresh);
   } else {
     // ARP/RARP and other ethertypes that libpcap also sees as not IP,
     // untagged, vs. packets we could not decode (judged "maybe" for
@@ -122,6 +127,7 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
     if (fresh) {
       slot = static_cast<int64_t>(conns_.size());
       conns_.emplace_back();
+      stacks_.push_back(0);
       conns_.back().flags = ConnRecord::kNonIp | (which == 1   ? ConnRecord::kUncertain
                                                   : which == 2 ? ConnRecord::kNoArp
                                                                : 0);

@@ -36,7 +36,7 @@ class SegmentIndexBuilder {
   uint64_t end_offset() const { return end_offset_; }
 
  private:
-  ConnRecord& RecordFor(const FlowRef& f, bool* fresh);
+  ConnRecord& RecordFor(const FlowRef& f, uint8_t stack, bool* fresh);
   void GrowSlots();
 
   std::string name_;
@@ -48,6 +48,7 @@ class SegmentIndexBuilder {
   std::vector<ProbeSlot> slots_;
   uint64_t mask_ = 0;
   std::vector<ConnRecord> conns_;  // offsets stay empty: see locs_
+  std::vector<uint8_t> stacks_;    // per record: the tag stack (TagBits) it was keyed with
   // (record, offset) per packet in file order; bucketed by Snapshot(), so
   // Add() never grows a per-record vector.
   std::vector<std::pair<uint32_t, uint64_t>> locs_;

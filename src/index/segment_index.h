@@ -7,7 +7,8 @@
 // built; safe to share between threads for reading.
 //
 // Every stored packet belongs to exactly one record: IP packets to the
-// record of their FlowKey; untagged ARP and other non-IP ethertypes to one
+// record of their FlowKey and tag stack (a flow seen with and without a
+// VLAN tag, e.g. on both sides of a trunk, has two records); untagged ARP and other non-IP ethertypes to one
 // record with kNonIp set (libpcap's `host`/`net` also match ARP and RARP,
 // so those are "maybe" there; ports and IP protocols are false), and other
 // untagged non-IP ethertypes and LLC frames to one with kNonIp and kNoArp
