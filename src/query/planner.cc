@@ -84,7 +84,10 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
   if (r.has(ConnRecord::kUncertain)) return Tri::kMaybe;
   const bool tagged_expr = e.vlans_before != 0 || e.mpls_before != 0;
   if (r.has(ConnRecord::kNonIp)) {  // ARP & co: `host`/`net` may match them
-    if (tagged_expr || e.op == Op::kVlan || e.op == Op::kMpls) return Tri::kMaybe;
+    // Untagged (tagged non-IP frames are uncertain): the ethertype libpcap
+    // reads first is not a VLAN TPID or 0x8847.
+    if (e.op == Op::kVlan || e.op == Op::kMpls) return tagged_expr ? Tri::kMaybe : Tri::kFalse;
+    if (tagged_expr) return Tri::kMaybe;
     if (r.has(ConnRecord::kNoArp)) return Tri::kFalse;
     return (e.op == Op::kHost || e.op == Op::kNet) ? Tri::kMaybe : Tri::kFalse;
   }
