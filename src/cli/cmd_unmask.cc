@@ -24,7 +24,7 @@
 #include "anon/key_schedule.h"
 #include "cli/output.h"
 #include "cli/store_access.h"
-#include "levels/prefix.h"
+#include "packet/ip_prefix.h"
 #include "levels/reverse_map.h"
 #include "util/time_util.h"
 

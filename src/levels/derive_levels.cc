@@ -357,4 +357,13 @@ Result<std::unique_ptr<DerivedLevels>> OpenStoreLevels(Store& store, StorageRout
                                router, catalog, base);
 }
 
+LevelCompleterFactory StoreLevelCompleter() {
+  return [](Store& store, StorageRouter& router, Catalog& catalog,
+            const SegmentWriterOptions& base) -> Result<std::unique_ptr<LevelCompleter>> {
+    auto levels = OpenStoreLevels(store, router, catalog, base);
+    if (!levels.ok()) return levels.status();
+    return std::unique_ptr<LevelCompleter>(std::move(*levels));
+  };
+}
+
 }  // namespace trove

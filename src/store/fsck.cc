@@ -5,7 +5,6 @@
 #include <set>
 
 #include "index/index_file.h"
-#include "levels/derive_levels.h"
 #include "segment/segment_recovery.h"
 #include "store/expiry.h"
 #include "store/mover.h"
@@ -272,12 +271,14 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
 
   // 6. Derived levels a crash left underived (their partials were removed
   // in step 2), for the links nobody is writing.
+  if (!opts.levels) return rep;
   StorageRouter router(fs, store.primary_dir(), store.spool_dir(),
                        store.config().storage.probe_interval_ns);
   SegmentWriterOptions base;
   base.checkpoint_bytes = store.config().storage.checkpoint_bytes;
   base.direct_io = store.config().storage.direct_io;
-  auto levels = OpenStoreLevels(store, router, cat, base);
+  auto levels = opts.levels(store, router, cat, base);
+  rep.levels_checked = true;
   if (!levels.ok()) {
     rep.problems.push_back("privacy levels: " + levels.status().message());
   } else if (*levels) {
