@@ -6,6 +6,7 @@
 #include "cli/signals.h"
 #include "store/mover.h"
 #include "util/log.h"
+#include "util/log.h"
 #include "util/thread_name.h"
 #include "util/time_util.h"
 
@@ -66,7 +67,15 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
         if (MonotonicNs() < next) continue;
         next = MonotonicNs() + 5'000'000'000;
         auto st = Store::Open(store_dir);  // its own catalogue connection
-        if (st.ok()) (void)RunMover(**st);
+        if (!st.ok()) {
+          LogWarning("mover: opening the store: " + st.status().message());
+          continue;
+        }
+        auto rep = RunMover(**st);
+        if (!rep.ok())
+          LogWarning("mover: " + rep.status().message());
+        else
+          for (const auto& e : rep->errors) LogWarning("mover: " + e);
       }
     });
 

@@ -50,8 +50,12 @@ IngestSession OpenIngest(const GlobalOptions& g, const IngestCommandOptions& o) 
 
   // Daemon start: finish what an interrupted run left behind.
   Fs& fs = s.store->fs();
-  for (StorageArea a : {StorageArea::kPrimary, StorageArea::kSpool})
-    (void)RecoverLinkPartials(fs, s.store->catalog(), s.store->AreaDir(a), a, s.link.name);
+  for (StorageArea a : {StorageArea::kPrimary, StorageArea::kSpool}) {
+    auto r = RecoverLinkPartials(fs, s.store->catalog(), s.store->AreaDir(a), a, s.link.name);
+    if (!r.ok())
+      LogWarning("the partial segments of link " + s.link.name + " in " + s.store->AreaDir(a) +
+                 " are not recovered: " + r.status().message() + " (`trove fsck` retries)");
+  }
   if (Status e = FinishExpiryJournal(fs, s.store->catalog(), JoinPath(s.store->dir(), "run"),
                                      s.link.name, nullptr);
       !e.ok())

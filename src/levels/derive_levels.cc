@@ -328,6 +328,8 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
   };
   PcapngParseResult pr =
       ForEachDecodedPacket((*file)->data(), (*file)->size(), std::move(v), on_packet);
+  // On these error paths the open child is still published (its packets
+  // are good); the error returned is the first one, the one that stopped us.
   if (!failure.ok()) {
     (void)finish_chunk();
     return failure;

@@ -199,25 +199,37 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
         if (u.ok()) {
           rep.relocated.push_back(s.name);
           if (here) MoveIndexSidecar(fs, s.path, other.path);
-          if (here) (void)fs.Remove(s.path);
+          if (here) {
+            if (Status rm = fs.Remove(s.path); !rm.ok())
+              rep.problems.push_back("removing the spool copy " + s.path + " of " + s.name +
+                                     ": " + rm.message());
+          }
           s.path = other.path;
           s.area = StorageArea::kPrimary;
           here = true;
         }
       } else if (here) {
-        (void)fs.Remove(other.path);
-        rep.removed.push_back(other.path + " (duplicate of catalogued copy)");
+        if (Status rm = fs.Remove(other.path); rm.ok())
+          rep.removed.push_back(other.path + " (duplicate of catalogued copy)");
+        else
+          rep.problems.push_back("removing the duplicate " + other.path + " of " + s.name + ": " +
+                                 rm.message());
       }
     }
     if (!here) {
       rep.missing.push_back(s.name + " (" + s.path + ")");
-      if (!opts.dry_run && s.state != SegmentState::kMissing)
-        (void)cat.UpdateState(s.id, SegmentState::kMissing);
+      if (!opts.dry_run && s.state != SegmentState::kMissing) {
+        if (Status u = cat.UpdateState(s.id, SegmentState::kMissing); !u.ok())
+          rep.problems.push_back("marking " + s.name + " missing in the catalogue: " +
+                                 u.message());
+      }
       continue;
     }
     if (s.state == SegmentState::kMissing && !opts.dry_run) {
       // It came back (e.g. a remounted primary); verified below.
-      (void)cat.UpdateState(s.id, SegmentState::kStored);
+      if (Status u = cat.UpdateState(s.id, SegmentState::kStored); !u.ok())
+        rep.problems.push_back("marking " + s.name + " stored again in the catalogue: " +
+                               u.message());
     }
     ++rep.checked;
     if (st.ok() && st->exists && st->size != s.file_bytes) {

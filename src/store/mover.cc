@@ -111,9 +111,12 @@ Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
       });
     if (st.ok() && expired) {
       for (const std::string& p : {final_path, s.path}) {
-        (void)fs.Remove(IndexPathFor(p));
-        (void)fs.Remove(p);
-        (void)fs.SyncDir(DirName(p));
+        Status rm = fs.Remove(IndexPathFor(p));
+        if (Status r = fs.Remove(p); rm.ok()) rm = r;
+        if (Status r = fs.SyncDir(DirName(p)); rm.ok()) rm = r;
+        if (!rm.ok() && rm.code() != Status::Code::kNotFound)
+          rep.errors.push_back(s.name + ": removing the copy " + p + " of an expired segment: " +
+                               rm.message());
       }
       ++rep.expired_meanwhile;
     } else if (st.ok()) {
