@@ -1,13 +1,10 @@
 // trove capture: live capture with libpcap into segments.
-#include <thread>
 
 #include "capture/live_source.h"
 #include "cli/ingest_command.h"
 #include "cli/signals.h"
-#include "store/mover.h"
+#include "store/mover_worker.h"
 #include "util/log.h"
-#include "util/log.h"
-#include "util/thread_name.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -57,27 +54,8 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     StartWriter(s0, "capture", lo.interface, lo.filter, true);
 
     // The mover drains the spool in the background whenever the primary is back.
-    std::atomic<bool> mover_stop{false};
-    const std::string store_dir = s0.store->dir();
-    std::thread mover([&] {
-      SetThreadName("trove-mover");
-      int64_t next = MonotonicNs() + 5'000'000'000;
-      while (!mover_stop.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        if (MonotonicNs() < next) continue;
-        next = MonotonicNs() + 5'000'000'000;
-        auto st = Store::Open(store_dir);  // its own catalogue connection
-        if (!st.ok()) {
-          LogWarning("mover: opening the store: " + st.status().message());
-          continue;
-        }
-        auto rep = RunMover(**st);
-        if (!rep.ok())
-          LogWarning("mover: " + rep.status().message());
-        else
-          for (const auto& e : rep->errors) LogWarning("mover: " + e);
-      }
-    });
+    auto mover = MoverWorker::Start(s0.store->dir());
+    if (!mover.ok()) throw ExitError{1, mover.status().message()};
 
     IngestOptions io;
     io.snaplen = 0;  // the kernel already cut to the snaplen
@@ -91,8 +69,7 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
                  (*src)->nanosecond() ? "ns" : "µs");
     std::fflush(stderr);
     IngestResult r = pipe.RunLive(**src, stop);
-    mover_stop = true;
-    mover.join();
+    (*mover)->Stop(StopMode::kDrain);
     int rc = FinishIngest(s0, r, o->ingest.json);
     if (rc != 0) throw ExitError{rc, ""};
   });

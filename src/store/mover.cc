@@ -76,8 +76,9 @@ Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
   if (!list.ok()) return list.status();
   uint64_t total = 0, done = 0;
   for (const auto& s : *list) total += s.file_bytes;
-  Progress progress("moving", total);
+  Progress progress = opts.progress ? Progress("moving", total) : Progress("moving", total, false);
   for (const auto& s : *list) {
+    if (opts.abort != nullptr && opts.abort->load(std::memory_order_relaxed)) break;
     if (!router.ProbePrimary(WallClockNs())) {
       rep.errors.push_back("primary became unavailable; stopping");
       break;
