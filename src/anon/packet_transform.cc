@@ -156,31 +156,9 @@ class Run {
   }
 
   void Packet(const PacketRef& pkt, const DecodedPacket& d) {
-    uint32_t base;
-    switch (pkt.linktype) {
-      case kLinkEthernet:
-        base = 14;
-        break;
-      case kLinkLinuxSll:
-        base = 16;
-        break;
-      case kLinkLinuxSll2:
-        base = 20;
-        break;
-      case kLinkNull:
-      case kLinkLoop:
-        base = 4;
-        break;
-      case kLinkRaw:
-      case kLinkRawBsdOs:
-      case kLinkTypeRaw:
-      case kLinkIPv4:
-      case kLinkIPv6:
-        base = 0;
-        break;
-      default:
-        return;  // not understood: dropped
-    }
+    const LinkTypeInfo* lt = FindLinkType(pkt.linktype);
+    if (lt == nullptr) return;  // not understood: dropped
+    const uint32_t base = lt->header_bytes;
     if (caplen_ < base) return;
     // The decoder sets l3_off once it got through the link layer (tags,
     // labels, LLC/SNAP); otherwise only the base header is understood.

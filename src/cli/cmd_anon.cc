@@ -38,30 +38,6 @@ namespace {
 
 constexpr uint32_t kOutSnaplen = 262144;  // libpcap's maximum
 
-bool TransformUnderstands(uint16_t dlt) {
-  switch (dlt) {
-    case kLinkNull:
-    case kLinkEthernet:
-    case kLinkRaw:
-    case kLinkRawBsdOs:
-    case kLinkTypeRaw:
-    case kLinkLoop:
-    case kLinkLinuxSll:
-    case kLinkIPv4:
-    case kLinkIPv6:
-    case kLinkLinuxSll2:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The LINKTYPE_ value a file stores for a DLT_ value (they differ only for
-// raw IP among the link types the transform understands).
-uint16_t FileLinkType(uint16_t dlt) {
-  return dlt == kLinkRaw || dlt == kLinkRawBsdOs ? kLinkTypeRaw : dlt;
-}
-
 // Writes the output trace: pcap through libpcap's dumper (which also maps
 // DLT to LINKTYPE), or pcapng blocks through segment/pcapng_format.h.
 class TraceWriter {
@@ -95,7 +71,7 @@ class TraceWriter {
     s.comments.push_back("trove.level=" + level);
     AppendSectionHeader(&buf_, s);
     InterfaceInfo i;
-    i.linktype = FileLinkType(dlt);
+    i.linktype = LinkTypeOnDisk(dlt);
     i.snaplen = kOutSnaplen;
     i.tsresol = 9;
     AppendInterfaceDescription(&buf_, i);
@@ -223,7 +199,7 @@ void RegisterAnon(CLI::App& app, GlobalOptions& /*g*/) {
     auto src = FileSource::Open(o->in);
     if (!src.ok()) throw ExitError{2, src.status().message()};
     const uint16_t dlt = (*src)->linktype();
-    if (!TransformUnderstands(dlt)) {
+    if (FindLinkType(dlt) == nullptr) {
       throw ExitError{2, o->in + ": link type " + LinkTypeName(dlt) + " (" + std::to_string(dlt) +
                              ") is not supported by trove anon; supported: EN10MB, LINUX_SLL, "
                              "LINUX_SLL2, NULL, LOOP, RAW, IPV4, IPV6"};
