@@ -18,9 +18,9 @@ import sys
 LAYERS = [
     ["util"],
     ["packet"],
-    ["capture", "catalog", "synth"],
+    ["capture", "catalog"],
     ["segment", "anon"],
-    ["flow", "index"],
+    ["flow", "index", "synth"],
     ["store"],
     ["levels"],
     ["ingest", "query"],

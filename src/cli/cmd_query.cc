@@ -141,7 +141,9 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
     if (o->format == "pcapng") fmt = CaptureFormat::kPcapng;
     if (o->out == "-" && isatty(STDOUT_FILENO))
       throw ExitError{2, "refusing to write a capture to a terminal; use -w FILE or a pipe"};
-    auto out = CaptureOutput::Open(o->out, fmt, plan.linktypes);
+    CaptureOutputOptions co;
+    co.comments.push_back("trove query result");
+    auto out = CaptureOutput::Open(o->out, fmt, plan.linktypes, co);
     if (!out.ok()) throw ExitError{2, out.status().message()};
     // Only --follow ends on a signal (cleanly); a plain query dies as usual.
     static const std::atomic<bool> never{false};
