@@ -22,6 +22,7 @@
 
 #include "anon/checksum.h"
 #include "packet/decoder.h"
+#include "packet/ipv6_ext.h"
 
 namespace trove::anon {
 namespace {
@@ -35,13 +36,6 @@ constexpr uint8_t kProtoUdp = 17;
 constexpr uint8_t kProtoIpv6 = 41;
 constexpr uint8_t kProtoGre = 47;
 constexpr uint8_t kProtoIcmpv6 = 58;
-
-constexpr uint8_t kExtHopByHop = 0;
-constexpr uint8_t kExtRouting = 43;
-constexpr uint8_t kExtFragment = 44;
-constexpr uint8_t kExtAuth = 51;
-constexpr uint8_t kExtDestOpts = 60;
-constexpr uint8_t kExtMobility = 135;
 
 constexpr uint8_t kTcpOptNop = 1;
 
@@ -156,31 +150,9 @@ class Run {
   }
 
   void Packet(const PacketRef& pkt, const DecodedPacket& d) {
-    uint32_t base;
-    switch (pkt.linktype) {
-      case kLinkEthernet:
-        base = 14;
-        break;
-      case kLinkLinuxSll:
-        base = 16;
-        break;
-      case kLinkLinuxSll2:
-        base = 20;
-        break;
-      case kLinkNull:
-      case kLinkLoop:
-        base = 4;
-        break;
-      case kLinkRaw:
-      case kLinkRawBsdOs:
-      case kLinkTypeRaw:
-      case kLinkIPv4:
-      case kLinkIPv6:
-        base = 0;
-        break;
-      default:
-        return;  // not understood: dropped
-    }
+    const LinkTypeInfo* lt = FindLinkType(pkt.linktype);
+    if (lt == nullptr) return;  // not understood: dropped
+    const uint32_t base = lt->header_bytes;
     if (caplen_ < base) return;
     // The decoder sets l3_off once it got through the link layer (tags,
     // labels, LLC/SNAP); otherwise only the base header is understood.
@@ -460,40 +432,26 @@ class Run {
   Ipv6ChainEnd Ipv6Chain(Ip* ip, uint32_t cur, uint8_t nh) {
     Ipv6ChainEnd r;
     for (;;) {
-      uint32_t hlen;
-      switch (nh) {
-        case kExtHopByHop:
-        case kExtRouting:
-        case kExtDestOpts:
-        case kExtMobility:
-          if (Avail(cur, ip->lim) < 2) return Stop(cur, nh);
-          hlen = (in_[cur + 1] + 1u) * 8;
-          break;
-        case kExtAuth:
-          if (Avail(cur, ip->lim) < 2) return Stop(cur, nh);
-          hlen = (in_[cur + 1] + 2u) * 4;
-          if (hlen < 12) return Stop(cur, nh);  // no room for SPI and sequence
-          break;
-        case kExtFragment:
-          hlen = 8;
-          break;
-        default:
-          r.upper = cur;
-          r.proto = nh;
-          r.complete = true;
-          return r;
+      if (!IsIpv6Extension(nh)) {
+        r.upper = cur;
+        r.proto = nh;
+        r.complete = true;
+        return r;
       }
+      const uint32_t hlen = Ipv6ExtensionLength(nh, in_ + cur, Avail(cur, ip->lim));
+      if (hlen == 0) return Stop(cur, nh);
+      if (nh == kIpv6Auth && hlen < 12) return Stop(cur, nh);  // no room for SPI and sequence
       if (Avail(cur, ip->lim) < hlen) return Stop(cur, nh);
       KeepTo(cur + hlen);
       switch (nh) {
-        case kExtHopByHop:
-        case kExtDestOpts:
+        case kIpv6HopByHop:
+        case kIpv6DestOpts:
           Ipv6Options(ip, cur + 2, cur + hlen);
           break;
-        case kExtRouting:
+        case kIpv6Routing:
           Ipv6Routing(ip, cur, hlen);
           break;
-        case kExtFragment: {
+        case kIpv6Fragment: {
           const uint16_t frag = Load16(in_ + cur + 2);
           if (frag & 0xFFF9) ip->full = false;  // offset != 0 or M set
           if (frag >> 3) {
@@ -504,10 +462,10 @@ class Run {
           }
           break;
         }
-        case kExtAuth:
+        case kIpv6Auth:
           Fill(cur + 12, hlen - 12, 0);  // ICV
           break;
-        case kExtMobility:
+        case kIpv6Mobility:
           Fill(cur + 4, hlen - 4, 0);  // checksum and message data
           break;
         default:

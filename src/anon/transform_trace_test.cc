@@ -39,6 +39,7 @@
 #include "capture/file_source.h"
 #include "packet/decoder.h"
 #include "packet/packet_test_util.h"
+#include "util/test_files.h"
 
 #ifndef TROVE_SHARED_PCAPS
 #define TROVE_SHARED_PCAPS "../shared/pcaps"
@@ -174,18 +175,7 @@ size_t Count(const Bytes& hay, const Bytes& needle) {
   return n;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/trove-anon-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing_util::TempDir;
 
 std::vector<std::string> SharedTraces() {
   std::vector<std::string> v;

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "segment/segment_stats.h"
+#include "catalog/segment_stats.h"
 
 namespace trove {
 

@@ -1,12 +1,10 @@
 // trove capture: live capture with libpcap into segments.
-#include <thread>
 
 #include "capture/live_source.h"
 #include "cli/ingest_command.h"
 #include "cli/signals.h"
-#include "store/mover.h"
+#include "store/mover_worker.h"
 #include "util/log.h"
-#include "util/thread_name.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -31,19 +29,19 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     const auto& stop = InstallStopHandlers();
     // Resolve the link first to get its capture settings.
     IngestCommandOptions probe = o->ingest;
-    IngestSession s0 = OpenIngest(g, probe);
+    auto s0 = OpenIngest(g, probe);
     LiveOptions lo;
-    lo.interface = o->interface.empty() ? s0.link.interface : o->interface;
-    lo.snaplen = s0.snaplen;
-    lo.promiscuous = s0.link.promiscuous && !o->no_promisc;
-    lo.buffer_bytes = s0.link.buffer_bytes;
+    lo.interface = o->interface.empty() ? s0->link().interface : o->interface;
+    lo.snaplen = s0->snaplen();
+    lo.promiscuous = s0->link().promiscuous && !o->no_promisc;
+    lo.buffer_bytes = s0->link().buffer_bytes;
     if (!o->buffer_size.empty()) {
       auto b = ParseSize(o->buffer_size);
       if (!b.ok()) throw ExitError{2, "--buffer-size: " + b.status().message()};
       lo.buffer_bytes = *b;
     }
-    lo.filter = o->filter.empty() ? s0.link.filter : o->filter;
-    lo.nanosecond = s0.link.nanosecond;
+    lo.filter = o->filter.empty() ? s0->link().filter : o->filter;
+    lo.nanosecond = s0->link().nanosecond;
     int64_t duration = 0;
     if (!o->duration.empty()) {
       auto d = ParseDuration(o->duration);
@@ -52,39 +50,28 @@ void RegisterCapture(CLI::App& app, GlobalOptions& g) {
     }
     auto src = LiveSource::Open(lo);
     if (!src.ok()) throw ExitError{2, src.status().message()};
-    if (!(*src)->warning().empty()) LogWarning((*s0.store).dir() + ": " + (*src)->warning());
-    StartWriter(s0, "capture", lo.interface, lo.filter, true);
+    if (!(*src)->warning().empty()) LogWarning(s0->store().dir() + ": " + (*src)->warning());
+    if (Status st = s0->StartWriter("capture", lo.interface, lo.filter, true); !st.ok())
+      throw ExitError{2, st.message()};
 
     // The mover drains the spool in the background whenever the primary is back.
-    std::atomic<bool> mover_stop{false};
-    const std::string store_dir = s0.store->dir();
-    std::thread mover([&] {
-      SetThreadName("trove-mover");
-      int64_t next = MonotonicNs() + 5'000'000'000;
-      while (!mover_stop.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        if (MonotonicNs() < next) continue;
-        next = MonotonicNs() + 5'000'000'000;
-        auto st = Store::Open(store_dir);  // its own catalogue connection
-        if (st.ok()) (void)RunMover(**st);
-      }
-    });
+    auto mover = MoverWorker::Start(s0->store().dir());
+    if (!mover.ok()) throw ExitError{1, mover.status().message()};
 
     IngestOptions io;
     io.snaplen = 0;  // the kernel already cut to the snaplen
-    io.ring_bytes = s0.link.ring_bytes;
+    io.ring_bytes = s0->link().ring_bytes;
     io.duration_ns = duration;
-    IngestPipeline pipe(io, *s0.writer, s0.link.name);
-    AttachStage(s0, pipe);
+    IngestPipeline pipe(io, s0->writer(), s0->link().name);
+    s0->Attach(pipe);
     std::fprintf(stderr, "trove: capturing on %s (link %s, snaplen %s, %s timestamps)\n",
-                 lo.interface.c_str(), s0.link.name.c_str(),
-                 s0.snaplen ? std::to_string(s0.snaplen).c_str() : "full",
+                 lo.interface.c_str(), s0->link().name.c_str(),
+                 s0->snaplen() ? std::to_string(s0->snaplen()).c_str() : "full",
                  (*src)->nanosecond() ? "ns" : "µs");
     std::fflush(stderr);
     IngestResult r = pipe.RunLive(**src, stop);
-    mover_stop = true;
-    mover.join();
-    int rc = FinishIngest(s0, r, o->ingest.json);
+    (*mover)->Stop(StopMode::kDrain);
+    int rc = FinishIngest(*s0, r, o->ingest.json);
     if (rc != 0) throw ExitError{rc, ""};
   });
 }

@@ -2,6 +2,7 @@
 #include "cli/output.h"
 #include "cli/store_access.h"
 #include "index/index_check.h"
+#include "levels/derive_levels.h"
 #include "store/fsck.h"
 #include "store/mover.h"
 
@@ -23,6 +24,7 @@ void RegisterFsck(CLI::App& app, GlobalOptions& g) {
   cmd->callback([&g, o] {
     auto store = OpenStoreOrThrow(g);
     o->f.verify_hashes = !o->no_hash;
+    o->f.levels = StoreLevelCompleter();
     auto rep = RunFsck(*store, o->f);
     if (!rep.ok()) throw ExitError{1, rep.status().message()};
     const FsckReport& r = *rep;

@@ -5,7 +5,7 @@
 
 #include "cli/output.h"
 #include "cli/store_access.h"
-#include "store/expiry.h"
+#include "store/gc.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -37,46 +37,33 @@ void RegisterGc(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--json", o->json, "JSON report on stdout");
   cmd->callback([&g, o] {
     auto store = OpenStoreOrThrow(g);
-    // gc deletes: never in a copy of a live store or another store's area.
-    if (Status w = store->CheckWritable(); !w.ok() && !o->dry_run) throw ExitError{1, w.message()};
-    if (!o->link.empty() && !store->FindLink(o->link))
-      throw ExitError{2, "no link named '" + o->link + "' in " + store->dir() + "/trove.toml"};
-    ExpiryOptions eo;
-    eo.dry_run = o->dry_run;
+    GcOptions go;
+    go.link = o->link;
+    go.expiry.dry_run = o->dry_run;
     // Test seam: TROVE_TEST_EXPIRY_KILL=journal|catalog|file ends the
     // process with SIGKILL right after that step (crash-safety tests).
     if (const char* k = std::getenv("TROVE_TEST_EXPIRY_KILL"); k && *k) {
       const std::string at = k;
-      eo.step_hook = [at](const char* step) {
+      go.expiry.step_hook = [at](const char* step) {
         if (at == step) std::raise(SIGKILL);
       };
     }
-    const auto policies = PoliciesFrom(store->config().classes);
-    const std::string run_dir = JoinPath(store->dir(), "run");
+    auto rep = RunGc(*store, go);
+    if (!rep.ok())
+      throw ExitError{rep.status().code() == Status::Code::kInvalidArgument ? 2 : 1,
+                      rep.status().message()};
     nlohmann::json links = nlohmann::json::array();
-    uint64_t total_expired = 0, total_freed = 0;
-    int rc = 0;
-    for (const auto& l : store->config().links) {
-      if (!o->link.empty() && l.name != o->link) continue;
-      nlohmann::json lj{{"link", l.name}};
-      auto lock = store->LockLink(l.name);
-      if (!lock.ok()) {
-        // The running capture/import enforces its link itself.
-        lj["busy"] = true;
+    for (const GcLinkReport& l : rep->links) {
+      nlohmann::json lj{{"link", l.link}, {"busy", l.busy}};
+      if (l.busy) {
         links.push_back(lj);
         if (!o->json)
           std::printf("link %s: in use by a running ingest (it enforces expiry itself)\n",
-                      l.name.c_str());
+                      l.link.c_str());
         continue;
       }
-      auto rep = EnforceExpiry(store->fs(), store->catalog(), run_dir, l.name, policies, eo);
-      if (!rep.ok()) throw ExitError{1, "link " + l.name + ": " + rep.status().message()};
-      std::vector<std::string> swept;
-      if (!o->dry_run) swept = SweepExpiredFiles(store->fs(), store->catalog(), l.name);
-      auto usage = ClassUsages(store->fs(), store->catalog(), l.name);
-      if (!usage.ok()) throw ExitError{1, usage.status().message()};
       nlohmann::json ex = nlohmann::json::array();
-      for (const auto& e : rep->expired)
+      for (const auto& e : l.expiry.expired)
         ex.push_back({{"id", e.id},
                       {"name", e.name},
                       {"class", e.klass},
@@ -84,47 +71,44 @@ void RegisterGc(CLI::App& app, GlobalOptions& g) {
                       {"reason", e.reason},
                       {"bytes", e.bytes}});
       nlohmann::json uj = nlohmann::json::array();
-      for (const auto& u : *usage) uj.push_back(UsageJson(u));
-      lj["busy"] = false;
-      lj["journal_finished"] = rep->journal_finished;
+      for (const auto& u : l.usage) uj.push_back(UsageJson(u));
+      lj["journal_finished"] = l.expiry.journal_finished;
       lj["expired"] = ex;
-      lj["bytes_freed"] = rep->bytes_freed;
-      lj["swept"] = swept;
+      lj["bytes_freed"] = l.expiry.bytes_freed;
+      lj["swept"] = l.swept;
       lj["classes"] = uj;
-      lj["problems"] = rep->problems;
+      lj["problems"] = l.expiry.problems;
       links.push_back(lj);
-      total_expired += rep->expired.size();
-      total_freed += rep->bytes_freed;
-      if (!rep->problems.empty()) rc = 1;
       if (!o->json) {
-        if (rep->journal_finished)
-          std::printf("link %s: finished an interrupted expiry\n", l.name.c_str());
-        for (const auto& e : rep->expired)
+        if (l.expiry.journal_finished)
+          std::printf("link %s: finished an interrupted expiry\n", l.link.c_str());
+        for (const auto& e : l.expiry.expired)
           std::printf("%s %s (class %s, %s, %s, %s)\n", o->dry_run ? "would expire" : "expired",
                       e.name.c_str(), e.klass.c_str(), e.level.c_str(), e.reason.c_str(),
                       FormatBytes(static_cast<double>(e.bytes)).c_str());
-        for (const auto& p : swept)
+        for (const auto& p : l.swept)
           std::printf("removed %s (file of an expired segment)\n", p.c_str());
-        for (const auto& u : *usage)
-          std::printf("link %s class %s: %llu segments, %s, %s .. %s\n", l.name.c_str(),
+        for (const auto& u : l.usage)
+          std::printf("link %s class %s: %llu segments, %s, %s .. %s\n", l.link.c_str(),
                       u.klass.empty() ? "-" : u.klass.c_str(),
                       static_cast<unsigned long long>(u.segments),
                       FormatBytes(static_cast<double>(u.bytes)).c_str(),
                       FormatRfc3339(u.oldest_ns).c_str(), FormatRfc3339(u.newest_ns).c_str());
-        for (const auto& p : rep->problems) std::fprintf(stderr, "trove: gc: %s\n", p.c_str());
+        for (const auto& p : l.expiry.problems)
+          std::fprintf(stderr, "trove: gc: %s\n", p.c_str());
       }
     }
     if (o->json) {
       PrintJson({{"dry_run", o->dry_run},
-                 {"segments_expired", total_expired},
-                 {"bytes_freed", total_freed},
+                 {"segments_expired", rep->segments_expired},
+                 {"bytes_freed", rep->bytes_freed},
                  {"links", links}});
     } else {
       std::printf("%s %llu segments, %s\n", o->dry_run ? "would expire" : "expired",
-                  static_cast<unsigned long long>(total_expired),
-                  FormatBytes(static_cast<double>(total_freed)).c_str());
+                  static_cast<unsigned long long>(rep->segments_expired),
+                  FormatBytes(static_cast<double>(rep->bytes_freed)).c_str());
     }
-    if (rc) throw ExitError{rc, ""};
+    if (rep->has_problems()) throw ExitError{1, ""};
   });
 }
 

@@ -20,16 +20,16 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("files", o->files, "Trace files (pcap or pcapng)")->required();
   cmd->callback([&g, o] {
     const auto& stop = InstallStopHandlers();
-    IngestSession s = StartIngest(g, o->ingest, "import", "import", "", /*live=*/false);
+    auto s = StartIngest(g, o->ingest, "import", "import", "", /*live=*/false);
     IngestOptions io;
-    io.snaplen = s.snaplen;
+    io.snaplen = s->snaplen();
     io.replay_speed = o->replay_speed;
-    io.ring_bytes = s.link.ring_bytes;
-    IngestPipeline pipe(io, *s.writer, s.link.name);
-    AttachStage(s, pipe);
+    io.ring_bytes = s->link().ring_bytes;
+    IngestPipeline pipe(io, s->writer(), s->link().name);
+    s->Attach(pipe);
     Progress progress("importing", 0);
     IngestResult r = pipe.RunFiles(o->files, stop, &progress);
-    int rc = FinishIngest(s, r, o->ingest.json);
+    int rc = FinishIngest(*s, r, o->ingest.json);
     if (rc != 0) throw ExitError{rc, ""};
   });
 }

@@ -1,16 +1,10 @@
 // trove query: stored packets matching a pcap-filter expression, as pcap.
 #include <unistd.h>
 
-#include <chrono>
-#include <thread>
-
 #include "cli/output.h"
 #include "cli/signals.h"
 #include "cli/store_access.h"
-#include "query/query_runner.h"
-#include "util/log.h"
-#include "util/process_priority.h"
-#include "util/rate_limiter.h"
+#include "query/query_session.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
@@ -104,134 +98,69 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
                 "stderr; as JSON with --json");
   cmd->add_option("expr", o->expr, "pcap-filter expression (tcpdump syntax); empty = every packet");
   cmd->callback([&g, o] {
-    std::string expr;
-    for (const auto& part : o->expr) expr += (expr.empty() ? "" : " ") + part;
     RangeOptions range;
     range.since = o->since;
     range.until = o->until;
     const SegmentQuery sq = MakeQuery(range);
-    QueryOptions q;
-    q.expr = expr;
-    if (sq.since_ns) q.range.since_ns = *sq.since_ns;
-    if (sq.until_ns) q.range.until_ns = *sq.until_ns;
-    q.limit_packets = o->limit;
-    if (!o->link.empty()) q.link = o->link;
-
-    QueryFilter bpf(expr);
-    // Validate the expression (and the options) before touching the store.
-    if (Status s = bpf.Prepare(1); !s.ok())
-      throw ExitError{2, "bad filter expression: " + s.message()};
-    std::optional<uint64_t> cli_rate;
+    QueryRequest req;
+    for (const auto& part : o->expr) req.expr += (req.expr.empty() ? "" : " ") + part;
+    if (sq.since_ns) req.range.since_ns = *sq.since_ns;
+    if (sq.until_ns) req.range.until_ns = *sq.until_ns;
+    req.limit_packets = o->limit;
+    if (!o->link.empty()) req.link = o->link;
+    req.include_open = o->include_open;
+    req.follow = o->follow;
+    req.poll_interval_ns = static_cast<int64_t>(o->poll * 1e9);
+    req.nice = o->nice;
     if (!o->max_rate.empty()) {
       auto r = ParseSize(o->max_rate);
       if (!r.ok()) throw ExitError{2, "--max-rate: " + r.status().message()};
-      cli_rate = *r;
+      req.max_read_rate = *r;
     }
-    std::optional<IoPriority> cli_io;
     if (!o->io_priority.empty()) {
       auto r = IoPriority::Parse(o->io_priority);
       if (!r.ok()) throw ExitError{2, "--io-priority: " + r.status().message()};
-      cli_io = *r;
+      req.io_priority = *r;
     }
     auto store = OpenStoreOrThrow(g);
-    // Retrieval yields to capture and import on the same machine: lower CPU
-    // and I/O priority (only ever lowered) and a bound on the bytes read.
-    const QueryConfig& qc = store->config().query;
-    if (Status s = LowerCpuPriority(o->nice >= 0 ? o->nice : qc.nice); !s.ok())
-      LogWarning("query: " + s.message());
-    IoPriority io;  // [query] io_priority was validated when the config was read
-    if (cli_io)
-      io = *cli_io;
-    else if (auto parsed = IoPriority::Parse(qc.io_priority); parsed.ok())
-      io = *parsed;
-    if (Status s = LowerIoPriority(io); !s.ok()) LogWarning("query: " + s.message());
-    RateLimiter limiter(cli_rate ? *cli_rate : qc.max_read_rate);
-    q.read_limit = &limiter;
     const int64_t started = MonotonicNs();
-    if (o->include_open && o->follow)
-      throw ExitError{2,
-                      "--include-open and --follow cannot be combined (an open segment would "
-                      "be delivered twice)"};
-    if (o->include_open)
-      q.open_segments = FindOpenSegments(
-          {store->AreaDir(StorageArea::kPrimary), store->AreaDir(StorageArea::kSpool)}, q.link);
-    auto plan = PlanQuery(store->catalog(), q, bpf);
-    if (!plan.ok()) {
-      const bool bad_expr = plan.status().code() == Status::Code::kInvalidArgument;
-      throw ExitError{bad_expr ? 2 : 1,
-                      (bad_expr ? "bad filter expression: " : "") + plan.status().message()};
-    }
+    auto session = QuerySession::Prepare(*store, std::move(req));
+    if (!session.ok())
+      throw ExitError{session.status().code() == Status::Code::kInvalidArgument ? 2 : 1,
+                      session.status().message()};
+    const QueryPlan& plan = (*session)->plan();
     if (o->explain) {
       if (o->json)
-        PrintJson(PlanToJson(*plan));
+        PrintJson(PlanToJson(plan));
       else
-        PrintPlan(*plan);
+        PrintPlan(plan);
       return;
     }
-    CaptureFormat fmt = plan->linktypes.size() > 1 ? CaptureFormat::kPcapng : CaptureFormat::kPcap;
+    CaptureFormat fmt = (*session)->DefaultFormat();
     if (o->format == "pcap") fmt = CaptureFormat::kPcap;
     if (o->format == "pcapng") fmt = CaptureFormat::kPcapng;
     if (o->out == "-" && isatty(STDOUT_FILENO))
       throw ExitError{2, "refusing to write a capture to a terminal; use -w FILE or a pipe"};
-    auto out = CaptureOutput::Open(o->out, fmt, plan->linktypes);
+    CaptureOutputOptions co;
+    co.comments.push_back("trove query result");
+    auto out = CaptureOutput::Open(o->out, fmt, plan.linktypes, co);
     if (!out.ok()) throw ExitError{2, out.status().message()};
-    auto st = RunQuery(*plan, bpf, q, **out);
-    if (st.ok() && o->follow) {
-      // Stream segments as they are published (ids not planned before).
-      const auto& stop = InstallStopHandlers();
-      uint64_t delivered = st->packets_out;
-      auto note_seen = [&](const QueryPlan& p) {
-        for (const SegmentPlan& s : p.segments) q.exclude_ids.insert(s.seg.id);
-      };
-      note_seen(*plan);
-      Status fs = (*out)->Flush();
-      while (fs.ok() && !stop.load() && (!q.limit_packets || delivered < q.limit_packets)) {
-        for (int i = 0; i < static_cast<int>(o->poll * 100) && !stop.load(); ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (stop.load()) break;
-        q.open_segments.clear();  // --follow delivers segments once published
-        auto next = PlanQuery(store->catalog(), q, bpf);
-        if (!next.ok()) {
-          fs = next.status();
-          break;
-        }
-        note_seen(*next);
-        for (SegmentPlan& s : next->segments) {
-          if (!(*out)->Accepts(s.seg.linktype)) {
-            std::fprintf(stderr,
-                         "trove: --follow: skipping segment %s of link type %u (pcap output; use "
-                         "--format pcapng)\n",
-                         s.seg.name.c_str(), s.seg.linktype);
-            s.kind = SegmentPlan::Kind::kPrunedTime;
-          }
-        }
-        QueryOptions rest = q;
-        rest.open_segments.clear();
-        if (q.limit_packets) rest.limit_packets = q.limit_packets - delivered;
-        auto more = RunQuery(*next, bpf, rest, **out);
-        if (!more.ok()) {
-          fs = more.status();
-          break;
-        }
-        delivered += more->packets_out;
-        st->packets_out += more->packets_out;
-        st->packets_read += more->packets_read;
-        st->segments_opened += more->segments_opened;
-        fs = (*out)->Flush();
-      }
-      if (!fs.ok()) st = fs;
-    }
+    // Only --follow ends on a signal (cleanly); a plain query dies as usual.
+    static const std::atomic<bool> never{false};
+    const std::atomic<bool>& stop = o->follow ? InstallStopHandlers() : never;
+    auto st = (*session)->Run(**out, stop);
     Status c = (*out)->Close();
     if (o->stats && st.ok()) {
       const double secs = static_cast<double>(MonotonicNs() - started) * 1e-9;
-      nlohmann::json j{{"packets_out", st->packets_out},
-                       {"packets_examined", st->packets_read},
-                       {"segments_read", st->segments_opened},
-                       {"bytes_read", limiter.acquired()},
-                       {"max_read_rate", limiter.rate()},
-                       {"throttled_s", static_cast<double>(limiter.slept_ns()) * 1e-9},
+      const QuerySessionStats& t = *st;
+      nlohmann::json j{{"packets_out", t.query.packets_out},
+                       {"packets_examined", t.query.packets_read},
+                       {"segments_read", t.query.segments_opened},
+                       {"bytes_read", t.bytes_read},
+                       {"max_read_rate", t.max_read_rate},
+                       {"throttled_s", static_cast<double>(t.throttled_ns) * 1e-9},
                        {"elapsed_s", secs},
-                       {"io_priority", io.ToString()}};
+                       {"io_priority", t.io_priority.ToString()}};
       if (o->json)
         std::fprintf(stderr, "%s\n", j.dump().c_str());
       else
@@ -239,13 +168,14 @@ void RegisterQuery(CLI::App& app, GlobalOptions& g) {
             stderr,
             "trove query: %llu packets out, %llu examined, %llu segments read, %s read in "
             "%.3f s (%.3f s throttled at %s/s; io %s)\n",
-            static_cast<unsigned long long>(st->packets_out),
-            static_cast<unsigned long long>(st->packets_read),
-            static_cast<unsigned long long>(st->segments_opened),
-            FormatBytes(static_cast<double>(limiter.acquired())).c_str(), secs,
-            static_cast<double>(limiter.slept_ns()) * 1e-9,
-            limiter.rate() ? FormatBytes(static_cast<double>(limiter.rate())).c_str() : "unlimited",
-            io.ToString().c_str());
+            static_cast<unsigned long long>(t.query.packets_out),
+            static_cast<unsigned long long>(t.query.packets_read),
+            static_cast<unsigned long long>(t.query.segments_opened),
+            FormatBytes(static_cast<double>(t.bytes_read)).c_str(), secs,
+            static_cast<double>(t.throttled_ns) * 1e-9,
+            t.max_read_rate ? FormatBytes(static_cast<double>(t.max_read_rate)).c_str()
+                            : "unlimited",
+            t.io_priority.ToString().c_str());
     }
     if (!st.ok()) throw ExitError{1, st.status().message()};
     if (!c.ok()) throw ExitError{1, c.message()};

@@ -1,53 +1,26 @@
 // trove unmask: an owner's view of its own address space in a scrambled
-// level. Answers only from the encrypted reverse map (levels/reverse_map.h),
-// which holds nothing but addresses inside registered owner prefixes, and
-// only for pseudonyms whose original lies inside the named owner's prefixes;
-// for any other pseudonym it says "not in owner NAME's prefixes" (exit 3)
-// and nothing else.
+// level (levels/unmask.h); a pseudonym outside the owner's prefixes gets
+// "not in owner NAME's prefixes" (exit 3) and nothing else.
 //
 // trove keys derive (hidden, for tests and administrators holding the
 // master key): writes one derived 32-byte key (raw bytes, mode 0600) so
 // third-party tools (traceanon -f) can reproduce a level's mapping.
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "anon/key_file.h"
 #include "anon/key_schedule.h"
 #include "cli/output.h"
 #include "cli/store_access.h"
-#include "levels/prefix.h"
-#include "levels/reverse_map.h"
+#include "levels/unmask.h"
 #include "util/time_util.h"
 
 namespace trove::cli {
-namespace {
-
-std::vector<std::string> EpochsOnDisk(const std::string& dir, const std::string& level) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  const std::string pre = level + "-", suf = ".map";
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n.size() > pre.size() + suf.size() && n.rfind(pre, 0) == 0 &&
-        n.compare(n.size() - suf.size(), suf.size(), suf) == 0)
-      out.push_back(n.substr(pre.size(), n.size() - pre.size() - suf.size()));
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-}  // namespace
 
 void RegisterUnmask(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
@@ -66,70 +39,36 @@ void RegisterUnmask(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--json", o->json, "JSON array on stdout");
   cmd->callback([&g, o] {
     auto store = OpenStoreOrThrow(g);
-    const StoreConfig& cfg = store->config();
-    const OwnerConfig* owner = cfg.FindOwner(o->owner);
-    if (!owner) throw ExitError{2, "no owner named '" + o->owner + "' in trove.toml"};
-    const LevelConfig* level = cfg.FindLevel(o->level);
-    if (!level) throw ExitError{2, "no level named '" + o->level + "' in trove.toml"};
-    std::vector<IpPrefix> prefixes;
-    for (const auto& s : owner->prefixes) {
-      auto p = ParseIpPrefix(s);
-      if (!p.ok()) throw ExitError{2, p.status().message()};
-      prefixes.push_back(*p);
-    }
-    std::vector<std::string> epochs;
-    if (!o->epoch.empty()) {
-      epochs.push_back(o->epoch);
-    } else if (!o->at.empty()) {
+    UnmaskRequest req;
+    req.owner = o->owner;
+    req.level = o->level;
+    req.epoch = o->epoch;
+    req.pseudonyms = o->pseudonyms;
+    if (!o->at.empty()) {
       auto t = ParseTime(o->at, WallClockNs());
       if (!t.ok()) throw ExitError{2, "--at: " + t.status().message()};
-      auto period = ParseEpochPeriod(level->ip_epoch);
-      if (!period.ok()) throw ExitError{2, period.status().message()};
-      epochs.push_back(EpochOf(*period, *t).name);
-    } else {
-      epochs = EpochsOnDisk(store->reverse_map_dir(), level->name);
+      req.at_ns = *t;
     }
-    auto master = LoadMasterSecretFile(store->master_key_path());
-    if (!master.ok()) throw ExitError{1, master.status().message()};
-    struct Hit {
-      std::string original, epoch;
-    };
-    std::map<std::pair<int, std::array<uint8_t, 16>>, Hit> found;
-    for (const auto& e : epochs) {
-      auto entries = ReadReverseMap(ReverseMapPath(store->reverse_map_dir(), level->name, e),
-                                    master->span(), level->name, e);
-      if (!entries.ok()) throw ExitError{1, entries.status().message()};
-      for (const auto& r : *entries) {
-        bool mine = false;
-        for (const auto& p : prefixes) mine = mine || p.Contains(r.family, r.original.data());
-        if (mine)
-          found.emplace(std::make_pair(r.family, r.pseudonym),
-                        Hit{FormatIpAddress(r.family, r.original.data()), e});
-      }
-    }
+    auto answers = Unmask(*store, req);
+    if (!answers.ok())
+      throw ExitError{answers.status().code() == Status::Code::kInvalidArgument ? 2 : 1,
+                      answers.status().message()};
     int rc = 0;
     nlohmann::json arr = nlohmann::json::array();
-    const std::string refusal = "not in owner " + owner->name + "'s prefixes";
-    for (const auto& text : o->pseudonyms) {
-      int fam = 0;
-      std::array<uint8_t, 16> a{};
-      if (!ParseIpAddress(text, &fam, a.data()))
-        throw ExitError{2, "'" + text + "' is not an IPv4 or IPv6 address"};
-      auto it = found.find({fam, a});
-      if (it == found.end()) {
+    for (const UnmaskAnswer& a : *answers) {
+      if (!a.found) {
         rc = 3;
         if (o->json)
-          arr.push_back({{"pseudonym", text}, {"error", refusal}});
+          arr.push_back({{"pseudonym", a.pseudonym}, {"error", a.refusal}});
         else
-          std::printf("%s: %s\n", text.c_str(), refusal.c_str());
+          std::printf("%s: %s\n", a.pseudonym.c_str(), a.refusal.c_str());
         continue;
       }
       if (o->json)
-        arr.push_back(
-            {{"pseudonym", text}, {"original", it->second.original}, {"epoch", it->second.epoch}});
+        arr.push_back({{"pseudonym", a.pseudonym}, {"original", a.original}, {"epoch", a.epoch}});
       else
-        std::printf("%s -> %s (epoch %s)\n", text.c_str(), it->second.original.c_str(),
-                    it->second.epoch.c_str());
+        std::printf("%s -> %s (epoch %s)\n", a.pseudonym.c_str(), a.original.c_str(),
+                    a.epoch.c_str());
     }
     if (o->json) PrintJson(arr);
     if (rc) throw ExitError{rc, ""};

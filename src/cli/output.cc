@@ -1,6 +1,5 @@
 #include "cli/output.h"
 
-#include <pcap/pcap.h>
 
 #include <cstdio>
 #include <sstream>
@@ -8,11 +7,6 @@
 #include "util/time_util.h"
 
 namespace trove::cli {
-
-std::string LinkTypeName(uint16_t dlt) {
-  const char* n = pcap_datalink_val_to_name(dlt);
-  return n ? n : std::to_string(dlt);
-}
 
 nlohmann::json SegmentToJson(const SegmentRecord& r) {
   const auto& s = r.stats;

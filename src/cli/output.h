@@ -6,12 +6,12 @@
 #include <string>
 
 #include "catalog/segment_record.h"
+#include "packet/link_type.h"
 
 namespace trove::cli {
 
 nlohmann::json SegmentToJson(const SegmentRecord& r);
 std::string SegmentDetails(const SegmentRecord& r);  // multi-line "key: value"
-std::string LinkTypeName(uint16_t dlt);
 // Prints a JSON document followed by a newline on stdout.
 void PrintJson(const nlohmann::json& j);
 

@@ -15,7 +15,7 @@
 #include "packet/bpf_program.h"
 #include "flow/connection.h"
 #include "packet/packet.h"
-#include "store/config.h"
+#include "flow/class_config.h"
 
 namespace trove {
 

@@ -40,7 +40,7 @@
 #include "flow/fragment_map.h"
 #include "packet/decoded.h"
 #include "packet/packet.h"
-#include "store/config.h"
+#include "flow/class_config.h"
 
 namespace trove {
 

@@ -8,7 +8,7 @@
 
 #include "packet/decoder.h"
 #include "packet/packet.h"
-#include "store/config.h"
+#include "flow/class_config.h"
 #include "synth/packet_builder.h"
 
 namespace trove::flow_test {

@@ -3,6 +3,7 @@
 #include "index/index_builder.h"
 #include "index/index_codec.h"
 #include "segment/decoded_packets.h"
+#include "util/log.h"
 
 namespace trove {
 
@@ -61,12 +62,17 @@ void CopyIndexSidecar(Fs& fs, const std::string& from_segment_path,
   auto st = fs.Stat(from);
   if (!st.ok() || !st->exists) return;
   auto ix = ReadIndexFile(from);
-  if (ix.ok()) (void)WriteIndexFile(fs, IndexPathFor(to_segment_path), *ix);
+  Status w = ix.ok() ? WriteIndexFile(fs, IndexPathFor(to_segment_path), *ix) : ix.status();
+  if (!w.ok())
+    LogWarning("the index of " + to_segment_path + " is not copied: " + w.message() +
+               " (queries scan the segment; `trove fsck` rebuilds the index)");
 }
 
 void MoveIndexSidecar(Fs& fs, const std::string& from_segment_path,
                       const std::string& to_segment_path) {
   CopyIndexSidecar(fs, from_segment_path, to_segment_path);
+  // The old sidecar is unreadable without its segment; a failed remove
+  // leaves an orphan .idx that fsck's index check reports.
   (void)fs.Remove(IndexPathFor(from_segment_path));
 }
 

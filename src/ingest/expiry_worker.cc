@@ -17,6 +17,7 @@ Result<std::unique_ptr<ExpiryWorker>> ExpiryWorker::Start(Store& store, std::str
   w->fs_ = &store.fs();
   w->run_dir_ = JoinPath(store.dir(), "run");
   w->link_ = std::move(link);
+  w->name_ = "expiry:" + w->link_;
   w->policies_ = std::move(policies);
   w->pending_ = true;  // a first pass: the configuration may have shrunk a budget
   w->worker_ = std::thread([p = w.get()] { p->Work(); });
@@ -45,14 +46,37 @@ void ExpiryWorker::SetPolicies(std::vector<ClassPolicy> policies) {
   Kick();
 }
 
-void ExpiryWorker::Finish() {
+void ExpiryWorker::Stop(StopMode mode) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (!done_) pending_ = true;  // a last pass over what was published meanwhile
+    if (joined_) return;
+    // kDrain: a last pass over what was published meanwhile.
+    if (!done_) pending_ = mode == StopMode::kDrain;
     done_ = true;
   }
   cv_.notify_one();
   if (worker_.joinable()) worker_.join();
+  std::lock_guard<std::mutex> l(mu_);
+  joined_ = true;
+}
+
+ActivityStatus ExpiryWorker::Observe() const {
+  std::lock_guard<std::mutex> l(mu_);
+  ActivityStatus s;
+  s.state = joined_ ? ActivityStatus::State::kStopped
+            : done_ ? ActivityStatus::State::kStopping
+                    : ActivityStatus::State::kRunning;
+  s.backlog = pending_ ? 1 : 0;
+  s.counters = {{"passes", counters_.passes},
+                {"segments_expired", counters_.segments_expired},
+                {"bytes_freed", counters_.bytes_freed},
+                {"errors", counters_.errors}};
+  return s;
+}
+
+Status ExpiryWorker::Reload(const StoreConfig& config) {
+  SetPolicies(PoliciesFrom(config.classes));
+  return Status::Ok();
 }
 
 ExpiryCounters ExpiryWorker::counters() const {

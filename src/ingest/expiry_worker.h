@@ -9,6 +9,13 @@
 //
 // The worker shares the link lock of the ingest that owns it, so no other
 // process expires this link meanwhile. Errors are logged and counted.
+//
+// An Activity (store/activity.h) named "expiry:LINK": Stop(kDrain) is
+// Finish(); Stop(kAbort) skips the last pass (the next ingest start, or
+// `trove gc`, runs it); Reload() takes the classes' budgets and retention
+// from the new configuration (replacing `trove ctl budget|retention`
+// changes). OnSegmentPublished and SetPolicies come from the writer
+// thread; the Activity calls follow its contract.
 
 #include <condition_variable>
 #include <memory>
@@ -17,6 +24,7 @@
 #include <vector>
 
 #include "segment/segment_writer.h"
+#include "store/activity.h"
 #include "store/expiry.h"
 #include "store/store.h"
 
@@ -29,7 +37,7 @@ struct ExpiryCounters {
   uint64_t errors = 0;
 };
 
-class ExpiryWorker final : public SegmentObserver {
+class ExpiryWorker final : public SegmentObserver, public Activity {
  public:
   static Result<std::unique_ptr<ExpiryWorker>> Start(Store& store, std::string link,
                                                      std::vector<ClassPolicy> policies);
@@ -39,8 +47,13 @@ class ExpiryWorker final : public SegmentObserver {
   // New policies (e.g. a changed budget); enforced at once.
   void SetPolicies(std::vector<ClassPolicy> policies);
   // Runs a last pass, then stops the worker. Idempotent.
-  void Finish();
+  void Finish() { Stop(StopMode::kDrain); }
   ExpiryCounters counters() const;
+
+  const std::string& name() const override { return name_; }
+  void Stop(StopMode mode) override;
+  ActivityStatus Observe() const override;
+  Status Reload(const StoreConfig& config) override;
 
  private:
   ExpiryWorker() = default;
@@ -48,13 +61,14 @@ class ExpiryWorker final : public SegmentObserver {
   void Work();
 
   Fs* fs_ = nullptr;
-  std::string run_dir_, link_;
+  std::string run_dir_, link_, name_;
   std::unique_ptr<Catalog> catalog_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<ClassPolicy> policies_;  // guarded by mu_
   bool pending_ = false;               // guarded by mu_
   bool done_ = false;                  // guarded by mu_
+  bool joined_ = false;                // guarded by mu_
   ExpiryCounters counters_;            // guarded by mu_
   std::thread worker_;
 };

@@ -23,6 +23,8 @@ Result<std::unique_ptr<BackgroundDeriver>> BackgroundDeriver::Start(
   if (!levels.ok()) return levels.status();
   if (!*levels) return std::unique_ptr<BackgroundDeriver>();
   d->levels_ = std::move(levels).value();
+  d->level_config_ = store.config().levels;
+  d->owner_config_ = store.config().owners;
   d->worker_ = std::thread([p = d.get()] { p->Work(); });
   return d;
 }
@@ -38,13 +40,59 @@ void BackgroundDeriver::OnSegmentPublished(const SegmentRecord& rec) {
   cv_.notify_one();
 }
 
-void BackgroundDeriver::Finish() {
+void BackgroundDeriver::Stop(StopMode mode) {
   {
     std::lock_guard<std::mutex> l(mu_);
+    if (joined_) return;
     done_ = true;
+    if (mode == StopMode::kAbort) queue_.clear();  // fsck derives them
   }
   cv_.notify_one();
   if (worker_.joinable()) worker_.join();
+  std::lock_guard<std::mutex> l(mu_);
+  joined_ = true;
+}
+
+ActivityStatus BackgroundDeriver::Observe() const {
+  std::lock_guard<std::mutex> l(mu_);
+  ActivityStatus s;
+  s.state = joined_ ? ActivityStatus::State::kStopped
+            : done_ ? ActivityStatus::State::kStopping
+                    : ActivityStatus::State::kRunning;
+  s.backlog = queue_.size();
+  s.counters = {{"segments_derived", seen_.segments},
+                {"packets_in", seen_.packets_in},
+                {"packets_out", seen_.packets_out},
+                {"packets_dropped", seen_.packets_dropped},
+                {"errors", seen_.errors}};
+  return s;
+}
+
+Status BackgroundDeriver::Reload(const StoreConfig& config) {
+  auto same_levels = [&] {
+    if (config.levels.size() != level_config_.size()) return false;
+    for (size_t i = 0; i < config.levels.size(); ++i) {
+      const LevelConfig &a = config.levels[i], &b = level_config_[i];
+      if (a.name != b.name || a.parent != b.parent || a.policy != b.policy ||
+          a.tcp_options != b.tcp_options || a.ip_epoch != b.ip_epoch ||
+          a.mac_epoch != b.mac_epoch || a.enabled != b.enabled)
+        return false;
+    }
+    return true;
+  };
+  auto same_owners = [&] {
+    if (config.owners.size() != owner_config_.size()) return false;
+    for (size_t i = 0; i < config.owners.size(); ++i)
+      if (config.owners[i].name != owner_config_[i].name ||
+          config.owners[i].prefixes != owner_config_[i].prefixes)
+        return false;
+    return true;
+  };
+  if (!same_levels())
+    return Status::FailedPrecondition("derive: the [[level]] settings changed; restart to apply");
+  if (!same_owners())
+    return Status::FailedPrecondition("derive: the [[owner]] settings changed; restart to apply");
+  return Status::Ok();
 }
 
 void BackgroundDeriver::Work() {
@@ -65,6 +113,8 @@ void BackgroundDeriver::Work() {
         cur.ok() && cur->state != SegmentState::kStored)
       continue;
     levels_->OnSegmentPublished(rec);
+    std::lock_guard<std::mutex> l(mu_);
+    seen_ = levels_->counters();
   }
 }
 

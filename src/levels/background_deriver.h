@@ -12,6 +12,11 @@
 //
 // OnSegmentPublished is called by the writer thread only; the other
 // methods by the thread that owns the object.
+//
+// An Activity (store/activity.h) named "derive": Stop(kDrain) is Finish();
+// Stop(kAbort) derives nothing more (fsck derives what was queued);
+// Observe() reports the queue as backlog; Reload() refuses a change of the
+// levels or owners, which needs a restart.
 
 #include <condition_variable>
 #include <deque>
@@ -20,10 +25,11 @@
 #include <thread>
 
 #include "levels/derive_levels.h"
+#include "store/activity.h"
 
 namespace trove {
 
-class BackgroundDeriver final : public SegmentObserver {
+class BackgroundDeriver final : public SegmentObserver, public Activity {
  public:
   // Null (and no thread) when the store has no enabled level, or no master
   // key (a store created before privacy levels: a warning is logged).
@@ -35,10 +41,15 @@ class BackgroundDeriver final : public SegmentObserver {
   void OnSegmentPublished(const SegmentRecord& rec) override;
 
   // Derives every queued segment, then stops the worker. Idempotent.
-  void Finish();
+  void Finish() { Stop(StopMode::kDrain); }
 
   // Valid after Finish().
   const DerivedLevelsCounters& counters() const { return levels_->counters(); }
+
+  const std::string& name() const override { return name_; }
+  void Stop(StopMode mode) override;
+  ActivityStatus Observe() const override;
+  Status Reload(const StoreConfig& config) override;
 
  private:
   BackgroundDeriver() = default;
@@ -48,10 +59,16 @@ class BackgroundDeriver final : public SegmentObserver {
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<StorageRouter> router_;
   std::unique_ptr<DerivedLevels> levels_;
-  std::mutex mu_;
+  const std::string name_ = "derive";
+  // The configuration it was started with (Reload compares).
+  std::vector<LevelConfig> level_config_;
+  std::vector<OwnerConfig> owner_config_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<SegmentRecord> queue_;  // guarded by mu_
   bool done_ = false;                // guarded by mu_
+  bool joined_ = false;              // guarded by mu_
+  DerivedLevelsCounters seen_;       // guarded by mu_: counters after the last derivation
   std::thread worker_;
 };
 

@@ -328,6 +328,8 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
   };
   PcapngParseResult pr =
       ForEachDecodedPacket((*file)->data(), (*file)->size(), std::move(v), on_packet);
+  // On these error paths the open child is still published (its packets
+  // are good); the error returned is the first one, the one that stopped us.
   if (!failure.ok()) {
     (void)finish_chunk();
     return failure;
@@ -355,6 +357,15 @@ Result<std::unique_ptr<DerivedLevels>> OpenStoreLevels(Store& store, StorageRout
   if (!master.ok()) return master.status();
   return DerivedLevels::Create(store.config(), std::move(master).value(), store.reverse_map_dir(),
                                router, catalog, base);
+}
+
+LevelCompleterFactory StoreLevelCompleter() {
+  return [](Store& store, StorageRouter& router, Catalog& catalog,
+            const SegmentWriterOptions& base) -> Result<std::unique_ptr<LevelCompleter>> {
+    auto levels = OpenStoreLevels(store, router, catalog, base);
+    if (!levels.ok()) return levels.status();
+    return std::unique_ptr<LevelCompleter>(std::move(*levels));
+  };
 }
 
 }  // namespace trove

@@ -41,10 +41,11 @@
 
 #include "anon/secret_bytes.h"
 #include "catalog/catalog.h"
-#include "levels/prefix.h"
+#include "packet/ip_prefix.h"
 #include "segment/segment_writer.h"
 #include "segment/storage_router.h"
 #include "store/config.h"
+#include "store/fsck.h"
 #include "store/store.h"
 
 namespace trove {
@@ -57,7 +58,7 @@ struct DerivedLevelsCounters {
   uint64_t errors = 0;
 };
 
-class DerivedLevels final : public SegmentObserver {
+class DerivedLevels final : public SegmentObserver, public LevelCompleter {
  public:
   // Validates the levels and owners of `config` (InvalidArgument naming the
   // level). `base` gives interface/source/checkpoint settings; link,
@@ -75,7 +76,8 @@ class DerivedLevels final : public SegmentObserver {
   // Other levels of `raw` are ignored (returns nothing).
   // With `dry_run`, derives nothing and returns a record (name, level,
   // parent_id) for each child it would derive first.
-  Result<std::vector<SegmentRecord>> Complete(const SegmentRecord& raw, bool dry_run = false);
+  Result<std::vector<SegmentRecord>> Complete(const SegmentRecord& raw,
+                                              bool dry_run = false) override;
 
   // Derives one level from one parent segment; returns the new records.
   // Key epochs in `skip_epochs` already have their child: not written again.
@@ -110,5 +112,8 @@ class DerivedLevels final : public SegmentObserver {
 Result<std::unique_ptr<DerivedLevels>> OpenStoreLevels(Store& store, StorageRouter& router,
                                                        Catalog& catalog,
                                                        const SegmentWriterOptions& base);
+
+// The factory `trove fsck` hands to RunFsck (store/fsck.h): OpenStoreLevels.
+LevelCompleterFactory StoreLevelCompleter();
 
 }  // namespace trove

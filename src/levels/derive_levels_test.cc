@@ -18,7 +18,7 @@
 
 #include "anon/cryptopan_mapper.h"
 #include "anon/key_schedule.h"
-#include "levels/prefix.h"
+#include "packet/ip_prefix.h"
 #include "levels/reverse_map.h"
 #include "segment/segment_scan.h"
 #include "segment/segment_test_util.h"

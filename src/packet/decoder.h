@@ -12,24 +12,10 @@
 #include <cstdint>
 
 #include "packet/decoded.h"
+#include "packet/link_type.h"
 #include "packet/packet.h"
 
 namespace trove {
-
-// Link types Decode() understands: the values pcap_datalink() returns
-// (libpcap's <pcap/dlt.h> on Linux), plus the on-disk LINKTYPE_RAW that a
-// PacketRef built straight from a file header may carry. Anything else stops
-// with kUnsupportedL2.
-inline constexpr uint16_t kLinkNull = 0;         // DLT_NULL: 4-byte AF, host order (either)
-inline constexpr uint16_t kLinkEthernet = 1;     // DLT_EN10MB
-inline constexpr uint16_t kLinkRaw = 12;         // DLT_RAW on Linux (version nibble)
-inline constexpr uint16_t kLinkRawBsdOs = 14;    // DLT_RAW on BSD/OS
-inline constexpr uint16_t kLinkTypeRaw = 101;    // LINKTYPE_RAW (libpcap maps it to DLT_RAW)
-inline constexpr uint16_t kLinkLoop = 108;       // DLT_LOOP: 4-byte AF, network order
-inline constexpr uint16_t kLinkLinuxSll = 113;   // DLT_LINUX_SLL, 16-byte cooked header
-inline constexpr uint16_t kLinkIPv4 = 228;       // DLT_IPV4: raw IPv4 only
-inline constexpr uint16_t kLinkIPv6 = 229;       // DLT_IPV6: raw IPv6 only
-inline constexpr uint16_t kLinkLinuxSll2 = 276;  // DLT_LINUX_SLL2, 20-byte cooked header
 
 // Fills *out (which is reset first) and returns out->stop == kNone.
 //

@@ -3,18 +3,9 @@
 // protocol. ESP and unknown headers end the chain as an unknown L4.
 
 #include "packet/analyzers.h"
+#include "packet/ipv6_ext.h"
 
 namespace trove::packet_internal {
-namespace {
-
-constexpr uint8_t kHopByHop = 0;
-constexpr uint8_t kRouting = 43;
-constexpr uint8_t kFragment = 44;
-constexpr uint8_t kAuth = 51;
-constexpr uint8_t kDestOpts = 60;
-constexpr uint8_t kMobility = 135;
-
-}  // namespace
 
 void DecodeIPv6(const Frame& f, uint32_t off, DecodedPacket* d) {
   constexpr uint32_t kFixed = 40;
@@ -44,26 +35,14 @@ void DecodeIPv6(const Frame& f, uint32_t off, DecodedPacket* d) {
   for (;;) {
     const uint8_t type = nh;
     d->ip_proto = type;
-    uint32_t hlen;
-    switch (type) {
-      case kHopByHop:
-      case kRouting:
-      case kDestOpts:
-      case kMobility:
-      case kAuth:
-        if (ip.end - cur < 2) {
-          d->stop = ShortStop(cur + 2, ip.ip_end);
-          return;
-        }
-        // AH counts 4-byte units minus 2; the others 8-byte units minus 1.
-        hlen = type == kAuth ? (f.data[cur + 1] + 2u) * 4 : (f.data[cur + 1] + 1u) * 8;
-        break;
-      case kFragment:
-        hlen = 8;
-        break;
-      default:
-        DispatchIpProto(f, ip, cur, type, d);  // TCP, UDP, ICMPv6, ESP, ...
-        return;
+    if (!IsIpv6Extension(type)) {
+      DispatchIpProto(f, ip, cur, type, d);  // TCP, UDP, ICMPv6, ESP, ...
+      return;
+    }
+    const uint32_t hlen = Ipv6ExtensionLength(type, f.data + cur, ip.end - cur);
+    if (hlen == 0) {
+      d->stop = ShortStop(cur + 2, ip.ip_end);
+      return;
     }
     if (ip.end - cur < hlen) {
       d->stop = ShortStop(cur + hlen, ip.ip_end);
@@ -72,7 +51,7 @@ void DecodeIPv6(const Frame& f, uint32_t off, DecodedPacket* d) {
     const uint8_t* h = f.data + cur;
     nh = h[0];
     cur += hlen;
-    if (type == kFragment) {
+    if (type == kIpv6Fragment) {
       // next(1) reserved(1) offset(13) res(2) M(1) id(4)
       const uint16_t frag = Load16(h + 2);
       const uint16_t frag_off = frag >> 3;

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "query/capture_output.h"
+#include "segment/capture_output.h"
 #include "query/filter_expr.h"
 #include "query/open_segments.h"
 #include "query/planner.h"

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "segment/pcapng_format.h"
-#include "segment/segment_stats.h"
+#include "catalog/segment_stats.h"
 #include "util/byte_buffer.h"
 
 namespace trove {

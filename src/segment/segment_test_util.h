@@ -31,6 +31,7 @@
 #include "segment/segment_writer.h"
 #include "segment/storage_router.h"
 #include "util/fs.h"
+#include "util/test_files.h"
 
 namespace trove::segtest {
 
@@ -41,6 +42,9 @@ using testing_util::Icmp;
 using testing_util::Ipv4;
 using testing_util::Ipv6;
 using testing_util::Payload;
+using testing_util::ReadAll;
+using testing_util::TempDir;
+using testing_util::WriteAll;
 using testing_util::Tcp;
 using testing_util::Udp;
 
@@ -51,45 +55,6 @@ constexpr int64_t kBaseTs = 1795330800 * kSec;
 constexpr const char* kBaseDay = "2026/11/22";
 
 // ------------------------------------------------------------ files
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "trove-seg-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    if (p) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// The whole file, read in one call (an empty vector if it cannot be read).
-inline Bytes ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) return {};
-  Bytes b(static_cast<size_t>(f.tellg()));
-  f.seekg(0);
-  f.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(b.size()));
-  b.resize(static_cast<size_t>(f.gcount()));
-  return b;
-}
-
-inline void WriteAll(const std::string& path, const uint8_t* data, size_t n) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n));
-}
-inline void WriteAll(const std::string& path, const Bytes& b) {
-  WriteAll(path, b.data(), b.size());
-}
 
 inline bool Exists(const std::string& path) {
   struct stat st;

@@ -438,7 +438,7 @@ void SegmentWriter::Tick(int64_t now) {
     }
   }
   if (opts_.live && opts_.policy.max_duration_ns > 0 && now >= seg_->boundary_ns + kSecond)
-    (void)Publish();
+    (void)Publish();  // never fails: failures fail over, and are counted and logged there
   if (opts_.live) MakeVisible(now);
 }
 

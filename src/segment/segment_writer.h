@@ -41,7 +41,7 @@
 #include "segment/segment_header.h"
 #include "segment/stats_accumulator.h"
 #include "segment/storage_router.h"
-#include "store/config.h"
+#include "segment/segment_policy.h"
 #include "util/byte_buffer.h"
 #include "util/fs.h"
 #include "util/sha256.h"

@@ -9,7 +9,7 @@
 
 #include "packet/decoded.h"
 #include "packet/packet.h"
-#include "segment/segment_stats.h"
+#include "catalog/segment_stats.h"
 
 namespace trove {
 

@@ -8,7 +8,7 @@
 
 #include "anon/key_schedule.h"
 #include "anon/level_policy.h"
-#include "levels/prefix.h"
+#include "packet/ip_prefix.h"
 #include "packet/bpf_program.h"
 #include "util/process_priority.h"
 #include "util/time_util.h"

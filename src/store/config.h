@@ -10,14 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "flow/class_config.h"
+#include "segment/segment_policy.h"
 #include "util/status.h"
 
 namespace trove {
-
-struct SegmentPolicy {
-  uint64_t max_bytes = 512ull * 1000 * 1000;  // rotate before a file would exceed this; 0 = off
-  int64_t max_duration_ns = 0;                // rotate at aligned boundaries of this; 0 = off
-};
 
 struct LinkConfig {
   std::string name = "default";
@@ -60,33 +57,6 @@ struct LevelConfig {
 struct OwnerConfig {
   std::string name;
   std::vector<std::string> prefixes;
-};
-
-// A storage class ([[class]], docs/CONFIG.md). A connection's class is the
-// matching class of highest precedence for its first packet.
-enum class AfterCutoff : uint8_t { kHeaders = 0, kDrop = 1 };
-inline constexpr uint32_t kHeaderBytes = 64;  // what "headers" keeps after the cutoff
-
-struct ClassConfig {
-  std::string name;
-  std::string filter;      // pcap-filter syntax; empty = every packet
-  int64_t precedence = 0;  // higher wins; ties: the class defined first
-  bool has_cutoff = true;  // false: "none" (connections are kept whole)
-  uint64_t cutoff_bytes = 20480;
-  uint32_t snaplen = 0;  // bytes kept per packet before the cutoff; 0 = all captured
-  AfterCutoff after_cutoff = AfterCutoff::kHeaders;
-  uint64_t disk_budget = 0;  // bytes; 0 = unlimited
-  int64_t retention_ns = 0;  // 0 = unlimited
-};
-
-// [connections]: the connection table of each link.
-struct ConnectionConfig {
-  uint32_t max_connections = 1'000'000;
-  int64_t tcp_timeout_ns = 300'000'000'000;
-  int64_t udp_timeout_ns = 60'000'000'000;
-  int64_t icmp_timeout_ns = 60'000'000'000;
-  int64_t other_timeout_ns = 60'000'000'000;     // other protocols, fragment pseudo-connections
-  int64_t fragment_timeout_ns = 30'000'000'000;  // first fragment -> later fragments
 };
 
 // Retrieval (trove query) yields to capture: it runs at a lower CPU and I/O

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "index/index_file.h"
-#include "levels/derive_levels.h"
 #include "segment/segment_recovery.h"
 #include "store/expiry.h"
 #include "store/mover.h"
@@ -202,25 +201,37 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
         if (u.ok()) {
           rep.relocated.push_back(s.name);
           if (here) MoveIndexSidecar(fs, s.path, other.path);
-          if (here && store.CheckOwnedPath(s.path).ok()) (void)fs.Remove(s.path);
+          if (here && store.CheckOwnedPath(s.path).ok()) {
+            if (Status rm = fs.Remove(s.path); !rm.ok())
+              rep.problems.push_back("removing the spool copy " + s.path + " of " + s.name +
+                                     ": " + rm.message());
+          }
           s.path = other.path;
           s.area = StorageArea::kPrimary;
           here = true;
         }
       } else if (here) {
-        (void)fs.Remove(other.path);
-        rep.removed.push_back(other.path + " (duplicate of catalogued copy)");
+        if (Status rm = fs.Remove(other.path); rm.ok())
+          rep.removed.push_back(other.path + " (duplicate of catalogued copy)");
+        else
+          rep.problems.push_back("removing the duplicate " + other.path + " of " + s.name + ": " +
+                                 rm.message());
       }
     }
     if (!here) {
       rep.missing.push_back(s.name + " (" + s.path + ")");
-      if (!opts.dry_run && s.state != SegmentState::kMissing)
-        (void)cat.UpdateState(s.id, SegmentState::kMissing);
+      if (!opts.dry_run && s.state != SegmentState::kMissing) {
+        if (Status u = cat.UpdateState(s.id, SegmentState::kMissing); !u.ok())
+          rep.problems.push_back("marking " + s.name + " missing in the catalogue: " +
+                                 u.message());
+      }
       continue;
     }
     if (s.state == SegmentState::kMissing && !opts.dry_run) {
       // It came back (e.g. a remounted primary); verified below.
-      (void)cat.UpdateState(s.id, SegmentState::kStored);
+      if (Status u = cat.UpdateState(s.id, SegmentState::kStored); !u.ok())
+        rep.problems.push_back("marking " + s.name + " stored again in the catalogue: " +
+                               u.message());
     }
     ++rep.checked;
     if (st.ok() && st->exists && st->size != s.file_bytes) {
@@ -274,12 +285,14 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
 
   // 6. Derived levels a crash left underived (their partials were removed
   // in step 2), for the links nobody is writing.
+  if (!opts.levels) return rep;
   StorageRouter router(fs, store.primary_dir(), store.spool_dir(),
                        store.config().storage.probe_interval_ns);
   SegmentWriterOptions base;
   base.checkpoint_bytes = store.config().storage.checkpoint_bytes;
   base.direct_io = store.config().storage.direct_io;
-  auto levels = OpenStoreLevels(store, router, cat, base);
+  auto levels = opts.levels(store, router, cat, base);
+  rep.levels_checked = true;
   if (!levels.ok()) {
     rep.problems.push_back("privacy levels: " + levels.status().message());
   } else if (*levels) {

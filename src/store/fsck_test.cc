@@ -14,6 +14,7 @@
 #include <map>
 
 #include "anon/key_file.h"
+#include "levels/derive_levels.h"
 #include "segment/segment_test_util.h"
 #include "store/expiry.h"
 #include "store/mover.h"
@@ -70,6 +71,7 @@ class FsckTest : public ::testing::Test {
   }
 
   FsckReport Fsck(FsckOptions o = FsckOptions{}) {
+    o.levels = StoreLevelCompleter();
     auto r = RunFsck(store(), o);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : FsckReport{};

@@ -77,8 +77,9 @@ Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
   if (!list.ok()) return list.status();
   uint64_t total = 0, done = 0;
   for (const auto& s : *list) total += s.file_bytes;
-  Progress progress("moving", total);
+  Progress progress = opts.progress ? Progress("moving", total) : Progress("moving", total, false);
   for (const auto& s : *list) {
+    if (opts.abort != nullptr && opts.abort->load(std::memory_order_relaxed)) break;
     if (!router.ProbePrimary(WallClockNs())) {
       rep.errors.push_back("primary became unavailable; stopping");
       break;
@@ -113,9 +114,12 @@ Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
     if (st.ok() && expired) {
       for (const std::string& p : {final_path, s.path}) {
         if (!store.CheckOwnedPath(p).ok()) continue;
-        (void)fs.Remove(IndexPathFor(p));
-        (void)fs.Remove(p);
-        (void)fs.SyncDir(DirName(p));
+        Status rm = fs.Remove(IndexPathFor(p));
+        if (Status r = fs.Remove(p); rm.ok()) rm = r;
+        if (Status r = fs.SyncDir(DirName(p)); rm.ok()) rm = r;
+        if (!rm.ok() && rm.code() != Status::Code::kNotFound)
+          rep.errors.push_back(s.name + ": removing the copy " + p + " of an expired segment: " +
+                               rm.message());
       }
       ++rep.expired_meanwhile;
     } else if (st.ok()) {

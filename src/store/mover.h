@@ -13,6 +13,7 @@
 // after it marked it expired (store/expiry.h). Either way no file of an
 // expired segment is left behind.
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ struct MoverOptions {
   // Tests: called after each step ("copied": the copy is renamed into
   // place, the row not yet updated).
   std::function<void(const std::string& step)> step_hook;
+  // Checked before each segment: when set, the pass ends there (the
+  // segments not yet moved stay in the spool, counted in `remaining`).
+  const std::atomic<bool>* abort = nullptr;
+  // A progress meter on a terminal (the CLI's `trove mover`); off for a
+  // background pass.
+  bool progress = true;
 };
 
 Result<MoverReport> RunMover(Store& store, const MoverOptions& opts = {});

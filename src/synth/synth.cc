@@ -10,8 +10,9 @@
 #include <memory>
 #include <vector>
 
+#include "packet/link_type.h"
+#include "segment/capture_output.h"
 #include "synth/flow.h"
-#include "synth/pcap_file_writer.h"
 
 namespace trove::synth {
 namespace {
@@ -318,18 +319,20 @@ Status WritePcap(const SynthOptions& opts, const std::string& path, SynthStats* 
   TROVE_RETURN_IF_ERROR(ValidateOptions(opts));
   SynthStats local;
   SynthStats* st = stats ? stats : &local;
-  PcapFileWriter w;
-  TROVE_RETURN_IF_ERROR(w.Open(path, opts.nanosecond_pcap));
+  CaptureOutputOptions co;
+  co.nanosecond = opts.nanosecond_pcap;
+  TROVE_ASSIGN_OR_RETURN(auto w,
+                         CaptureOutput::Open(path, CaptureFormat::kPcap, {kLinkEthernet}, co));
   uint64_t n = 0;
   Status s = Synthesize(
       opts,
       [&](const PacketRef& p) -> Status {
-        TROVE_RETURN_IF_ERROR(w.Write(static_cast<uint64_t>(p.ts_ns), p.data, p.caplen));
+        TROVE_RETURN_IF_ERROR(w->Write(kLinkEthernet, p.ts_ns, p.caplen, p.caplen, p.data));
         if (progress && (++n & 8191) == 0) progress(*st);
         return Status::Ok();
       },
       st);
-  Status c = w.Close();
+  Status c = w->Close();
   if (!s.ok()) return s;
   if (progress) progress(*st);
   return c;

@@ -16,12 +16,12 @@
 
 #include <random>
 
-#include "segment/segment_test_util.h"
+#include "util/test_files.h"
 
 namespace trove {
 namespace {
 
-std::vector<uint8_t> Contents(const std::string& path) { return segtest::ReadAll(path); }
+std::vector<uint8_t> Contents(const std::string& path) { return testing_util::ReadAll(path); }
 
 bool HonoursDirectIo(const std::string& dir) {
   struct statfs fs;
@@ -29,7 +29,7 @@ bool HonoursDirectIo(const std::string& dir) {
 }
 
 TEST(DirectFile, RandomAppendsSyncsAndTruncatesLeaveExactlyTheAppendedBytes) {
-  segtest::TempDir dir;
+  testing_util::TempDir dir;
   const std::string path = dir / "seg.partial";
   auto f = OpenDirectWritableFile(path);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
@@ -65,7 +65,7 @@ TEST(DirectFile, RandomAppendsSyncsAndTruncatesLeaveExactlyTheAppendedBytes) {
 // The bytes go to the device, not through the page cache: after 32 MiB of
 // appends (never read back), a 4 MiB range in the middle is not cached.
 TEST(DirectFile, TheBytesBypassThePageCache) {
-  segtest::TempDir dir;
+  testing_util::TempDir dir;
   if (!HonoursDirectIo(dir.path())) GTEST_SKIP() << "tmpfs: buffered fallback";
   const std::string path = dir / "seg.partial";
   auto f = OpenDirectWritableFile(path);
@@ -87,7 +87,7 @@ TEST(DirectFile, TheBytesBypassThePageCache) {
 }
 
 TEST(DirectFile, AnEmptyFileAndASmallOneAreExact) {
-  segtest::TempDir dir;
+  testing_util::TempDir dir;
   {
     auto f = OpenDirectWritableFile(dir / "empty");
     ASSERT_TRUE(f.ok());

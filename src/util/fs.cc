@@ -201,7 +201,8 @@ Result<std::string> ReadFileToString(const std::string& path) {
 
 Status WriteFileAtomic(Fs& fs, const std::string& path, const std::string& content) {
   std::string tmp = path + ".tmp";
-  fs.Remove(tmp);  // leftover from a crash; ignore errors
+  // A leftover of a crash, usually absent; a real failure resurfaces at the create.
+  (void)fs.Remove(tmp);
   auto f = fs.NewWritableFile(tmp);
   if (!f.ok()) return f.status();
   Status st = (*f)->Append(content.data(), content.size());

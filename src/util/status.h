@@ -3,6 +3,8 @@
 // call in the data path returns one and the caller checks it; nothing in the
 // hot path throws. A Status carries a code, an optional errno and a message
 // that already names the file, offset or field and what to do about it.
+// Both are [[nodiscard]]: ignoring one is a compile error in CI; where a
+// failure truly does not matter, the call site says why beside a (void).
 // Thread safety: values; copy freely.
 
 #include <cerrno>
@@ -12,7 +14,7 @@
 
 namespace trove {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
@@ -61,7 +63,7 @@ class Status {
 
 // Result<T>: a T or a non-ok Status.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T v) : v_(std::move(v)) {}                 // NOLINT(runtime/explicit)
   Result(Status s) : v_(std::move(s)) {}            // NOLINT(runtime/explicit)

@@ -1,4 +1,4 @@
-#include "levels/prefix.h"
+#include "packet/ip_prefix.h"
 
 #include <arpa/inet.h>
 

@@ -1,7 +1,8 @@
-#include "query/capture_output.h"
+#include "segment/capture_output.h"
 
 #include <cerrno>
 
+#include "packet/link_type.h"
 #include "segment/pcapng_format.h"
 #include "trove/version.h"
 
@@ -14,13 +15,15 @@ void Put16(ByteBuffer* b, uint16_t v) { b->Append(&v, 2); }
 }  // namespace
 
 Result<std::unique_ptr<CaptureOutput>> CaptureOutput::Open(const std::string& path, CaptureFormat f,
-                                                           const std::vector<uint16_t>& linktypes) {
+                                                           const std::vector<uint16_t>& linktypes,
+                                                           const CaptureOutputOptions& opts) {
   if (f == CaptureFormat::kPcap && linktypes.size() > 1)
     return Status::InvalidArgument("the result holds " + std::to_string(linktypes.size()) +
                                    " link types; classic pcap holds one (use --format pcapng)");
   std::unique_ptr<CaptureOutput> o(new CaptureOutput());
   o->path_ = path;
   o->format_ = f;
+  o->nanosecond_ = opts.nanosecond;
   // With no packet source yet, the output is Ethernet (as tcpdump's).
   o->linktypes_ = linktypes.empty() ? std::vector<uint16_t>{1} : linktypes;
   if (path == "-") {
@@ -32,21 +35,21 @@ Result<std::unique_ptr<CaptureOutput>> CaptureOutput::Open(const std::string& pa
   }
   const uint16_t first = o->linktypes_[0];
   if (f == CaptureFormat::kPcap) {
-    Put32(&o->buf_, 0xa1b23c4d);  // nanosecond pcap, host byte order
+    Put32(&o->buf_, opts.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4);  // host byte order
     Put16(&o->buf_, 2);
     Put16(&o->buf_, 4);
     Put32(&o->buf_, 0);
     Put32(&o->buf_, 0);
     Put32(&o->buf_, 262144);
-    Put32(&o->buf_, first);
+    Put32(&o->buf_, LinkTypeOnDisk(first));
   } else {
     SectionInfo s;
-    s.userappl = std::string("trove ") + kVersion;
-    s.comments.push_back("trove query result");
+    s.userappl = opts.application.empty() ? std::string("trove ") + kVersion : opts.application;
+    s.comments = opts.comments;
     AppendSectionHeader(&o->buf_, s);
     for (uint16_t lt : o->linktypes_) {
       InterfaceInfo i;
-      i.linktype = lt;
+      i.linktype = LinkTypeOnDisk(lt);
       i.snaplen = 262144;
       i.tsresol = 9;
       AppendInterfaceDescription(&o->buf_, i);
@@ -76,7 +79,7 @@ Status CaptureOutput::Write(uint16_t linktype, int64_t ts_ns, uint32_t caplen, u
                                    std::to_string(linktype));
   if (format_ == CaptureFormat::kPcap) {
     Put32(&buf_, static_cast<uint32_t>(ts_ns / 1000000000));
-    Put32(&buf_, static_cast<uint32_t>(ts_ns % 1000000000));
+    Put32(&buf_, static_cast<uint32_t>(nanosecond_ ? ts_ns % 1000000000 : ts_ns % 1000000000 / 1000));
     Put32(&buf_, caplen);
     Put32(&buf_, wirelen);
     buf_.Append(data, caplen);
@@ -85,7 +88,7 @@ Status CaptureOutput::Write(uint16_t linktype, int64_t ts_ns, uint32_t caplen, u
     while (ifid < linktypes_.size() && linktypes_[ifid] != linktype) ++ifid;
     if (ifid == linktypes_.size()) {
       InterfaceInfo i;
-      i.linktype = linktype;
+      i.linktype = LinkTypeOnDisk(linktype);
       i.snaplen = 262144;
       i.tsresol = 9;
       AppendInterfaceDescription(&buf_, i);
@@ -99,7 +102,9 @@ Status CaptureOutput::Write(uint16_t linktype, int64_t ts_ns, uint32_t caplen, u
 Status CaptureOutput::FlushBuffer(bool force) {
   if (!f_ || (!force && buf_.size() < (1u << 20))) return Status::Ok();
   if (buf_.size() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-    return Status::FromErrno(errno, "writing " + (path_ == "-" ? std::string("stdout") : path_));
+    return Status::FromErrno(errno, "writing " + (path_ == "-" ? std::string("stdout") : path_) +
+                                        " at offset " + std::to_string(written_));
+  written_ += buf_.size();
   buf_.clear();
   return Status::Ok();
 }

@@ -3,7 +3,7 @@
 // SegmentReader finds the packets at the offsets the parser reports and
 // rejects offsets that are not packet blocks with the file and offset.
 
-#include "query/capture_output.h"
+#include "segment/capture_output.h"
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>

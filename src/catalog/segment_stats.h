@@ -1,20 +1,15 @@
 #pragma once
 // SegmentStats: what the writer accounts per segment while appending, and
 // what ScanSegment() recomputes from a file alone (rebuild, salvage). Both
-// paths go through StatsAccumulator so the numbers agree by construction.
+// paths go through StatsAccumulator (segment/) so the numbers agree by
+// construction. It lives in catalog/ because every catalogue row carries
+// one; plain data.
 
 #include <cstdint>
 
+#include "packet/protocol_mix.h"
+
 namespace trove {
-
-struct ProtoCounter {
-  uint64_t packets = 0;
-  uint64_t bytes = 0;  // wire bytes
-};
-
-struct ProtocolMix {
-  ProtoCounter ipv4, ipv6, tcp, udp, icmp, other;
-};
 
 struct SegmentStats {
   int64_t first_ts_ns = 0;   // timestamp of the first packet (0 if empty)
