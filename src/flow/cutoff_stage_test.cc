@@ -251,3 +251,24 @@ TEST(FlowCutoff, LastClassIsTheConnectionsClass) {
 
 }  // namespace
 }  // namespace trove
+
+namespace trove {
+namespace {
+
+// An older conversation after a newer one is cut exactly as if it came
+// alone (the epoch of connection_table.h); before, each of its packets
+// started a connection of its own and nothing was cut.
+TEST(FlowCutoff, OlderTraceAfterANewerOneIsCutTheSame) {
+  std::vector<Pkt> newer = Conversation();
+  for (auto& p : newer) p.ref.ts_ns += 100'000 * kSec;
+  auto older = Conversation();
+  CutoffStage s({Class("c", "", 0, 700)}, {});
+  StoredLengths(s, newer);
+  EXPECT_EQ(StoredLengths(s, older), (std::vector<int>{60, 60, 60, 520, 64, 60, 254, 60, 64}));
+  EXPECT_EQ(s.table().counters().time_steps, 1u);
+  EXPECT_EQ(s.counters()[0].connections, 2u);
+  EXPECT_EQ(s.counters()[0].packets_cut, 6u);
+}
+
+}  // namespace
+}  // namespace trove
