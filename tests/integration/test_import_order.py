@@ -25,6 +25,11 @@ and the tcpdump text of `trove query -w` for several filters.
     192.168.0.0/16' and the rest): the two halves overlap in time. Imported
     together, in either order, they equal the import of their
     `mergecap -w` merge (which equals the original trace).
+  * rotated: ndpi_teams split into files of 200 packets (`editcap -c`),
+    given newest first with `--max-open-files 1`, equals the import of the
+    trace (one file is open at a time: nothing is deferred); two halves that
+    overlap in time with `--max-open-files 1`: one file is deferred (the
+    import's JSON and a warning say so) and every packet is still stored.
   * errors: a truncated trace among good ones: its readable prefix is
     stored, the error names the file and an offset, the exit code is 2, and
     the other files are stored as when imported alone.
@@ -154,6 +159,31 @@ def overlap_case(classes: bool):
                     "import of the mergecap merge")
 
 
+def rotated_case():
+    with it.tempdir() as tmp:
+        parts = tmp / "parts"
+        parts.mkdir()
+        it.run(["editcap", "-c", "200", "-F", "pcap", TEAMS, parts / "teams.pcap"])
+        files = sorted(parts.iterdir(), reverse=True)
+        check(len(files) >= 10, f"editcap split the trace into {len(files)} files")
+        ref = make_store(tmp, "ref", True)
+        import_runs(ref, [[TEAMS]])
+        s = make_store(tmp, "rot", True)
+        res = s.json("import", "--snaplen", "0", "--max-open-files", "1", *files)
+        check_eq(res["files_deferred"], 0, "files deferred (consecutive files)")
+        compare(summary(s, tmp), summary(ref, tmp), "rotated files newest first", "the trace",
+                same_segments=False)
+        inside, outside = tmp / "inside.pcap", tmp / "outside.pcap"
+        it.run(["tcpdump", "-r", TEAMS, "-w", inside, "src net 192.168.0.0/16"])
+        it.run(["tcpdump", "-r", TEAMS, "-w", outside, "not src net 192.168.0.0/16"])
+        d = make_store(tmp, "deferred", True)
+        p = d.run("import", "--snaplen", "0", "--max-open-files", "1", "--json", inside, outside)
+        res = it.parse_json(p.stdout, "import --json")
+        check_eq(res["files_deferred"], 1, "files deferred (two overlapping files, one handle)")
+        check("opened late" in p.stderr, f"a warning says so: {p.stderr}")
+        check_eq(res["packets"], it.capinfos_count(TEAMS), "every packet read")
+
+
 def errors_case():
     with it.tempdir() as tmp:
         data = FTP.read_bytes()
@@ -188,6 +218,7 @@ def register():
                     lambda c=classes: order_case((TEAMS, FTP, KAKAO), c, True))
         it.add_case(f"step_back[{label}]", lambda c=classes: step_back_case(c))
         it.add_case(f"overlap[{label}]", lambda c=classes: overlap_case(c))
+    it.add_case("rotated", rotated_case)
     it.add_case("errors", errors_case)
 
 
