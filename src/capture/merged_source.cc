@@ -110,11 +110,20 @@ uint64_t MergedSource::BytesConsumed() const {
 PacketSource::ReadResult MergedSource::Read(PacketRef* out) {
   if (last_ != SIZE_MAX) {  // the consumer is done with the previous packet
     const size_t i = last_;
-    last_ = SIZE_MAX;
-    if (Advance(i))
-      Push(i, states_[i]->head.ts_ns);
-    else
+    State& s = *states_[i];
+    if (Advance(i)) {
+      // Still the earliest (one input, or a run of packets of one file):
+      // hand it on without going through the heap.
+      if (heap_.empty() || Later{}(heap_.front(), HeapEntry{s.head.ts_ns, i})) {
+        *out = s.head;
+        ++inputs_[i].packets;
+        return ReadResult::kPacket;
+      }
+      Push(i, s.head.ts_ns);
+    } else {
       Finish(i);
+    }
+    last_ = SIZE_MAX;
   }
   while (!heap_.empty()) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
@@ -133,7 +142,6 @@ PacketSource::ReadResult MergedSource::Read(PacketRef* out) {
     *out = s.head;
     last_ = e.input;
     ++inputs_[e.input].packets;
-    inputs_[e.input].bytes += s.head.caplen;
     return ReadResult::kPacket;
   }
   return ReadResult::kEnd;

@@ -42,7 +42,6 @@ class MergedSource final : public PacketSource {
   struct Input {
     std::string name;
     uint64_t packets = 0;      // delivered by Read()
-    uint64_t bytes = 0;        // their captured bytes
     Status error;              // why it ended early, if it did
     bool done = false;
   };

@@ -159,24 +159,15 @@ bool ConnectionTable::EvictOne() {
   return false;
 }
 
-size_t ConnectionTable::AdvanceClock(int64_t ts_ns, bool* stepped) {
-  *stepped = false;
-  if (ts_ns > now_) {
-    now_ = ts_ns;
-    return 0;
-  }
-  // now_ > ts_ns >= 0 in practice; compare without overflow anyway.
-  if (now_ < INT64_MIN + max_timeout_ || now_ - max_timeout_ <= ts_ns) return 0;
-  const size_t ended = size_;
+void ConnectionTable::StartEpoch(int64_t ts_ns) {
+  last_epoch_ended_ = size_;
   for (auto& tier : lists_)
     for (auto& l : tier)
       while (l.head != kNil) Remove(l.head);
-  counters_.expired += ended;
+  counters_.expired += last_epoch_ended_;
   ++counters_.time_steps;
   now_ = ts_ns;
   next_sweep_ = INT64_MIN;
-  *stepped = true;
-  return ended;
 }
 
 Connection* ConnectionTable::Find(const FlowKey& key) {
@@ -195,8 +186,7 @@ void ConnectionTable::SetClass(Connection* c, uint8_t klass) {
 
 Connection* ConnectionTable::Touch(const FlowKey& key, uint64_t hash, bool src_is_hi, int64_t ts_ns,
                                    bool* created) {
-  bool stepped;
-  AdvanceClock(ts_ns, &stepped);
+  AdvanceClock(ts_ns);
   if (now_ >= next_sweep_) {
     ExpireIdle(now_);
     next_sweep_ = now_ + kSweepIntervalNs;

@@ -79,9 +79,22 @@ class ConnectionTable {
   // Expires every connection idle for longer than its timeout at `now_ns`.
   void ExpireIdle(int64_t now_ns);
   // Moves the clock to a packet at `ts_ns` (Touch() does it too). Returns
-  // the connections ended when it started a new epoch (time stepped back by
-  // more than the largest timeout; *stepped set), else 0.
-  size_t AdvanceClock(int64_t ts_ns, bool* stepped);
+  // true when that started a new epoch (time stepped back by more than the
+  // largest timeout); last_epoch_ended() then says how many connections
+  // it ended.
+  bool AdvanceClock(int64_t ts_ns) {
+    if (ts_ns >= now_) {
+      now_ = ts_ns;
+      return false;
+    }
+    // now_ > ts_ns: the difference fits in 64 unsigned bits.
+    if (static_cast<uint64_t>(now_) - static_cast<uint64_t>(ts_ns) <=
+        static_cast<uint64_t>(max_timeout_))
+      return false;
+    StartEpoch(ts_ns);
+    return true;
+  }
+  size_t last_epoch_ended() const { return last_epoch_ended_; }
   // The largest timeout of any protocol group: the step that starts an epoch.
   int64_t max_timeout_ns() const { return max_timeout_; }
 
@@ -108,6 +121,7 @@ class ConnectionTable {
   uint64_t ProbeFind(const FlowKey& key, uint32_t tag) const;  // slot or kNotFound
   void Remove(uint32_t idx);
   void GrowIndex();
+  void StartEpoch(int64_t ts_ns);
   void EraseSlot(uint64_t pos);
   bool EvictOne();
   void Unlink(uint32_t idx);
@@ -129,6 +143,7 @@ class ConnectionTable {
   List lists_[kConnTiers][kProtoGroups];
   int64_t now_ = INT64_MIN;
   int64_t max_timeout_ = 0;
+  size_t last_epoch_ended_ = 0;
   int64_t next_sweep_ = INT64_MIN;
   ConnectionTableCounters counters_;
   std::array<uint64_t, 256> active_by_class_ = {};

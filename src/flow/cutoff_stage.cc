@@ -80,12 +80,8 @@ void CutoffStage::StartEpoch(int64_t from_ns, int64_t to_ns, size_t ended) {
 
 bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
   const uint32_t captured = p->caplen;
-  {
-    const int64_t before = table_.now_ns();
-    bool stepped;
-    const size_t ended = table_.AdvanceClock(p->ts_ns, &stepped);
-    if (stepped) StartEpoch(before, p->ts_ns, ended);
-  }
+  if (const int64_t before = table_.now_ns(); table_.AdvanceClock(p->ts_ns))
+    StartEpoch(before, p->ts_ns, table_.last_epoch_ended());
   Connection* conn = nullptr;
   uint8_t k;
   FlowRef scratch;
