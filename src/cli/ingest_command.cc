@@ -255,8 +255,8 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                      static_cast<unsigned long long>(s.stage->unmatched().packets_seen));
       if (s.stage->table().counters().time_steps)
         std::fprintf(stderr,
-                     "trove: packet time stepped back %llu times by more than the largest "
-                     "connection timeout (a new epoch of connections each time)\n",
+                     "trove: steps back in packet time by more than the largest connection "
+                     "timeout: %llu (each started a new epoch of connections)\n",
                      static_cast<unsigned long long>(s.stage->table().counters().time_steps));
       if (s.stage->table().counters().evicted_early)
         std::fprintf(stderr, "trove: %llu connections evicted early (connection table full)\n",
