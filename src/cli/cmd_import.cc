@@ -6,17 +6,23 @@ namespace trove::cli {
 
 void RegisterImport(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
-      "import", "Ingest pcap/pcapng traces (format by magic number) keeping their timestamps");
+      "import", "Ingest pcap/pcapng traces (format by magic number) keeping their timestamps, merged by "
+      "timestamp");
   struct Opts {
     IngestCommandOptions ingest;
     std::vector<std::string> files;
     double replay_speed = 0;
+    size_t max_open_files = 64;
   };
   auto o = std::make_shared<Opts>();
   AddIngestOptions(cmd, &o->ingest);
   cmd->add_option("--replay-speed", o->replay_speed,
                   "Replay at X times real time (default: as fast as possible)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-open-files", o->max_open_files,
+                  "Files read at once while merging by timestamp (default 64); more files that "
+                  "overlap in time are opened late, out of time order")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("files", o->files, "Trace files (pcap or pcapng)")->required();
   cmd->callback([&g, o] {
     const auto& stop = InstallStopHandlers();
@@ -26,6 +32,7 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
     io.replay_speed = o->replay_speed;
     io.ring_bytes = s->link().ring_bytes;
     IngestPipeline pipe(io, s->writer(), s->link().name);
+    pipe.SetMaxOpenFiles(o->max_open_files);
     s->Attach(pipe);
     Progress progress("importing", 0);
     IngestResult r = pipe.RunFiles(o->files, stop, &progress);

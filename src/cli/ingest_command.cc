@@ -80,6 +80,7 @@ nlohmann::json ClassesJson(const CutoffStage& st) {
             {"created", t.created},
             {"expired", t.expired},
             {"evicted_early", t.evicted_early},
+            {"time_steps", t.time_steps},
             {"max", st.table().max_connections()}}}};
 }
 
@@ -111,6 +112,7 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
         {"moved_from_spool", mv.moved},
         {"spooled_remaining", mv.remaining},
         {"interrupted", r.interrupted},
+        {"files_deferred", r.files_deferred},
     };
     if (sum.index) {
       const IndexingCounters& ic = *sum.index;
@@ -160,6 +162,11 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
       if (stage->unmatched().packets_seen)
         std::fprintf(stderr, "trove: %llu packets matched no class (not stored)\n",
                      static_cast<unsigned long long>(stage->unmatched().packets_seen));
+      if (stage->table().counters().time_steps)
+        std::fprintf(stderr,
+                     "trove: steps back in packet time by more than the largest connection "
+                     "timeout: %llu (each started a new epoch of connections)\n",
+                     static_cast<unsigned long long>(stage->table().counters().time_steps));
       if (stage->table().counters().evicted_early)
         std::fprintf(stderr, "trove: %llu connections evicted early (connection table full)\n",
                      static_cast<unsigned long long>(stage->table().counters().evicted_early));
@@ -173,6 +180,11 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
                    "trove: %d segments wait in the spool for the primary; run `trove mover`\n",
                    mv.remaining);
   }
+  if (r.files_deferred > 0)
+    LogWarning(std::to_string(r.files_deferred) +
+               " files were opened late because more files overlapped in time than may be open "
+               "at once; their packets were merged out of time order. Import fewer overlapping "
+               "files together");
   for (const auto& f : r.files)
     if (!f.error.ok()) std::fprintf(stderr, "trove: error: %s\n", f.error.message().c_str());
   if (!r.fatal.ok()) std::fprintf(stderr, "trove: error: %s\n", r.fatal.message().c_str());

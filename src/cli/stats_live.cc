@@ -111,11 +111,13 @@ void PrintBlock(FILE* out, const Json& s, bool first) {
     return;
   }
   const Json& c = s["connections"];
-  std::fprintf(out, "  conns    active %llu  created %llu  expired %llu  evicted early %llu\n",
+  std::fprintf(out, "  conns    active %llu  created %llu  expired %llu  evicted early %llu%s\n",
                static_cast<unsigned long long>(U(c, "active")),
                static_cast<unsigned long long>(U(c, "created")),
                static_cast<unsigned long long>(U(c, "expired")),
-               static_cast<unsigned long long>(U(c, "evicted_early")));
+               static_cast<unsigned long long>(U(c, "evicted_early")),
+               U(c, "time_steps") ? ("  time steps " + std::to_string(U(c, "time_steps"))).c_str()
+                                  : "");
   std::fprintf(out, "  %-14s %13s %16s %16s %13s %8s %8s %10s\n", "CLASS", "SEEN", "SEEN", "KEPT",
                "CUT", "KEPT B", "ACTIVE", "RETENTION");
   for (auto it = s["classes"].begin(); it != s["classes"].end(); ++it) {

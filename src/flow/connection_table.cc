@@ -15,6 +15,7 @@ ConnectionTable::ConnectionTable(ConnectionTableOptions opts) : opts_(opts) {
   if (opts_.max_connections == 0) opts_.max_connections = 1;
   if (opts_.max_connections >= kNil / 2) opts_.max_connections = kNil / 2 - 1;
   pool_.reserve(opts_.max_connections);
+  max_timeout_ = *std::max_element(opts_.timeout_ns.begin(), opts_.timeout_ns.end());
   max_slots_ = 1024;
   while (max_slots_ < 2ull * opts_.max_connections) max_slots_ <<= 1;
   const uint64_t n = std::min<uint64_t>(max_slots_, 4096);
@@ -158,6 +159,17 @@ bool ConnectionTable::EvictOne() {
   return false;
 }
 
+void ConnectionTable::StartEpoch(int64_t ts_ns) {
+  last_epoch_ended_ = size_;
+  for (auto& tier : lists_)
+    for (auto& l : tier)
+      while (l.head != kNil) Remove(l.head);
+  counters_.expired += last_epoch_ended_;
+  ++counters_.time_steps;
+  now_ = ts_ns;
+  next_sweep_ = INT64_MIN;
+}
+
 Connection* ConnectionTable::Find(const FlowKey& key) {
   const uint32_t tag = static_cast<uint32_t>(key.Hash());
   const uint64_t pos = ProbeFind(key, tag);
@@ -174,7 +186,7 @@ void ConnectionTable::SetClass(Connection* c, uint8_t klass) {
 
 Connection* ConnectionTable::Touch(const FlowKey& key, uint64_t hash, bool src_is_hi, int64_t ts_ns,
                                    bool* created) {
-  if (ts_ns > now_) now_ = ts_ns;
+  AdvanceClock(ts_ns);
   if (now_ >= next_sweep_) {
     ExpireIdle(now_);
     next_sweep_ = now_ + kSweepIntervalNs;

@@ -9,6 +9,12 @@
 //    whose last packet is more than the timeout of its protocol group older
 //    than `now` is over; the next packet with its key starts a new one.
 //    Timeouts are configured per group (TCP, UDP, ICMP, other/fragments).
+//  - Time that steps back: a packet older than `now` by at most the largest
+//    timeout is a reordering and changes nothing (the clock stays). A packet
+//    older by more than that starts a new epoch: every open connection ends
+//    as if timed out (counted in `expired`), `now` becomes the packet's
+//    time, and `time_steps` counts the step. So an older trace after a newer
+//    one, or a clock stepped back, is cut as if it came alone.
 //  - Memory is bounded: at most max_connections entries. The entry pool is
 //    reserved once (address space; pages are touched only as it fills).
 //    The hash index (8 bytes a slot, load <= 1/2) starts at 4096 slots and
@@ -48,6 +54,7 @@ struct ConnectionTableCounters {
   uint64_t expired = 0;        // ended by the inactivity timeout
   uint64_t evicted_early = 0;  // removed before their timeout because the table was full
   std::array<uint64_t, kConnTiers> evicted_early_by_tier = {};
+  uint64_t time_steps = 0;     // epochs started by time stepping back (see above)
 };
 
 class ConnectionTable {
@@ -71,6 +78,25 @@ class ConnectionTable {
   void SetClass(Connection* c, uint8_t klass);
   // Expires every connection idle for longer than its timeout at `now_ns`.
   void ExpireIdle(int64_t now_ns);
+  // Moves the clock to a packet at `ts_ns` (Touch() does it too). Returns
+  // true when that started a new epoch (time stepped back by more than the
+  // largest timeout); last_epoch_ended() then says how many connections
+  // it ended.
+  bool AdvanceClock(int64_t ts_ns) {
+    if (ts_ns >= now_) {
+      now_ = ts_ns;
+      return false;
+    }
+    // now_ > ts_ns: the difference fits in 64 unsigned bits.
+    if (static_cast<uint64_t>(now_) - static_cast<uint64_t>(ts_ns) <=
+        static_cast<uint64_t>(max_timeout_))
+      return false;
+    StartEpoch(ts_ns);
+    return true;
+  }
+  size_t last_epoch_ended() const { return last_epoch_ended_; }
+  // The largest timeout of any protocol group: the step that starts an epoch.
+  int64_t max_timeout_ns() const { return max_timeout_; }
 
   size_t size() const { return size_; }
   uint32_t max_connections() const { return opts_.max_connections; }
@@ -95,6 +121,7 @@ class ConnectionTable {
   uint64_t ProbeFind(const FlowKey& key, uint32_t tag) const;  // slot or kNotFound
   void Remove(uint32_t idx);
   void GrowIndex();
+  void StartEpoch(int64_t ts_ns);
   void EraseSlot(uint64_t pos);
   bool EvictOne();
   void Unlink(uint32_t idx);
@@ -115,6 +142,8 @@ class ConnectionTable {
   size_t size_ = 0;
   List lists_[kConnTiers][kProtoGroups];
   int64_t now_ = INT64_MIN;
+  int64_t max_timeout_ = 0;
+  size_t last_epoch_ended_ = 0;
   int64_t next_sweep_ = INT64_MIN;
   ConnectionTableCounters counters_;
   std::array<uint64_t, 256> active_by_class_ = {};

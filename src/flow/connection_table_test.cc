@@ -111,9 +111,11 @@ TEST(FlowConnectionTable, TimeoutIsPacketTimePerProtocol) {
   Connection* c = t.Touch(tcp, true, 104 * kSec + 2, &created);
   EXPECT_FALSE(created);
   EXPECT_EQ(c->packets, 2u);
-  // A packet with an older timestamp does not move the clock back.
-  t.Touch(UdpKey(3), false, 50 * kSec, &created);
+  // A packet older by at most the largest timeout (10 s) does not move the
+  // clock back (older by more starts an epoch: tests below).
+  t.Touch(UdpKey(3), false, 95 * kSec, &created);
   EXPECT_EQ(t.now_ns(), 104 * kSec + 2);
+  EXPECT_EQ(t.counters().time_steps, 0u);
 }
 
 TEST(FlowConnectionTable, SweepExpiresIdleAndKeepsOthersFindable) {
@@ -237,6 +239,52 @@ TEST(FlowConnectionTable, PerClassCounts) {
   EXPECT_EQ(t.active_in_class(3), 1u);
   EXPECT_EQ(t.active_in_class(4), 1u);
   EXPECT_EQ(t.evicted_early_in_class(3), 1u);
+}
+
+}  // namespace
+}  // namespace trove
+
+namespace trove {
+namespace {
+
+// Time stepping back (connection_table.h): by more than the largest
+// timeout (TCP, 300 s by default) a new epoch; by less, a reordering.
+TEST(FlowConnectionTable, StepBackLargerThanTheTimeoutStartsAnEpoch) {
+  ConnectionTable t({});
+  ASSERT_EQ(t.max_timeout_ns(), 300 * kSec);
+  bool created;
+  t.Touch(UdpKey(1, 6), false, 1000 * kSec, &created);
+  t.Touch(UdpKey(2, 6), false, 1000 * kSec, &created);
+  ASSERT_EQ(t.size(), 2u);
+  // 301 s back: both open connections end as timed out, the clock restarts.
+  Connection* c = t.Touch(UdpKey(1, 6), true, 699 * kSec, &created);
+  EXPECT_TRUE(created);
+  EXPECT_EQ(t.counters().time_steps, 1u);
+  EXPECT_EQ(t.counters().expired, 2u);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.now_ns(), 699 * kSec);
+  // The old trace's connection goes on in its own time, as if alone.
+  Connection* c2 = t.Touch(UdpKey(1, 6), false, 700 * kSec, &created);
+  EXPECT_FALSE(created);
+  EXPECT_EQ(c, c2);
+  EXPECT_EQ(c2->packets, 2u);
+  // Forward again: no step.
+  t.Touch(UdpKey(1, 6), false, 1500 * kSec, &created);
+  EXPECT_EQ(t.counters().time_steps, 1u);
+}
+
+TEST(FlowConnectionTable, SmallReorderingKeepsTheClock) {
+  ConnectionTable t({});
+  bool created;
+  t.Touch(UdpKey(1, 6), false, 1000 * kSec, &created);
+  Connection* c = t.Touch(UdpKey(1, 6), true, 700 * kSec, &created);  // exactly 300 s back
+  EXPECT_FALSE(created);
+  EXPECT_EQ(c->last_ts_ns, 1000 * kSec);
+  EXPECT_EQ(t.now_ns(), 1000 * kSec);
+  EXPECT_TRUE(t.AdvanceClock(700 * kSec - 1));  // one ns more is a step
+  EXPECT_EQ(t.last_epoch_ended(), 1u);
+  EXPECT_EQ(t.counters().time_steps, 1u);
+  EXPECT_EQ(t.counters().expired, 1u);
 }
 
 }  // namespace

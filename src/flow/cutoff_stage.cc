@@ -6,6 +6,8 @@
 #include "packet/decoder.h"
 #include "packet/flow_key.h"
 #include "packet/packet_flow.h"
+#include "util/log.h"
+#include "util/time_util.h"
 
 namespace trove {
 namespace {
@@ -64,8 +66,22 @@ uint8_t CutoffStage::DynamicClassOf(const FlowKey& key, int64_t now) {
   return kNoClass;
 }
 
+void CutoffStage::StartEpoch(int64_t from_ns, int64_t to_ns, size_t ended) {
+  fragments_.Clear();
+  // Dynamic classes keep the packet time they had left.
+  for (auto& e : dynamic_)
+    if (e.until_ns != INT64_MIN) e.until_ns -= from_ns - to_ns;
+  LogWarning("packet time stepped back by " + FormatDuration(from_ns - to_ns) + ", from " +
+             FormatRfc3339(from_ns) + " to " + FormatRfc3339(to_ns) +
+             " (more than the largest connection timeout, " +
+             FormatDuration(table_.max_timeout_ns()) + "): " + std::to_string(ended) +
+             " open connections ended as timed out; connections start afresh");
+}
+
 bool CutoffStage::Process(PacketRef* p, DecodedPacket* d) {
   const uint32_t captured = p->caplen;
+  if (const int64_t before = table_.now_ns(); table_.AdvanceClock(p->ts_ns))
+    StartEpoch(before, p->ts_ns, table_.last_epoch_ended());
   Connection* conn = nullptr;
   uint8_t k;
   FlowRef scratch;

@@ -18,6 +18,10 @@
 //    (0 = all). A packet past the cutoff is dropped (after_cutoff = drop)
 //    or stored with its first min(64, snaplen or 64) bytes (headers).
 //  - Packets past the cutoff still count towards the total.
+//  - Time stepping back by more than the largest connection timeout starts
+//    a new epoch (connection_table.h): open connections end, first
+//    fragments are forgotten, dynamic classes keep the time they had left,
+//    and one warning is logged per step (util/log.h).
 //  - Runtime control (control_command.h): a connection's cutoff can be
 //    suspended (Connection::kCutoffSuspended), a class's cutoff changed,
 //    and an address put into a class for a while (dynamic class: a new
@@ -83,6 +87,7 @@ class CutoffStage {
     int64_t until_ns;  // INT64_MIN: starts at the next packet
   };
   uint8_t DynamicClassOf(const FlowKey& key, int64_t now);
+  void StartEpoch(int64_t from_ns, int64_t to_ns, size_t ended);
 
   ClassMatcher matcher_;
   std::vector<Dynamic> dynamic_;

@@ -251,3 +251,54 @@ TEST(FlowCutoff, LastClassIsTheConnectionsClass) {
 
 }  // namespace
 }  // namespace trove
+
+namespace trove {
+namespace {
+
+// An older conversation after a newer one is cut exactly as if it came
+// alone (the epoch of connection_table.h); before, each of its packets
+// started a connection of its own and nothing was cut.
+TEST(FlowCutoff, OlderTraceAfterANewerOneIsCutTheSame) {
+  std::vector<Pkt> newer = Conversation();
+  for (auto& p : newer) p.ref.ts_ns += 100'000 * kSec;
+  auto older = Conversation();
+  CutoffStage s({Class("c", "", 0, 700)}, {});
+  StoredLengths(s, newer);
+  EXPECT_EQ(StoredLengths(s, older), (std::vector<int>{60, 60, 60, 520, 64, 60, 254, 60, 64}));
+  EXPECT_EQ(s.table().counters().time_steps, 1u);
+  EXPECT_EQ(s.counters()[0].connections, 2u);
+  EXPECT_EQ(s.counters()[0].packets_cut, 6u);
+}
+
+// At the epoch the first fragments are forgotten and a dynamic class keeps
+// the packet time it had left (60 s from 1000 s: after the step to 10 s it
+// runs to 70 s).
+TEST(FlowCutoff, EpochForgetsFragmentsAndShiftsDynamicClasses) {
+  CutoffStage s({Class("c", "", 0, 1500), Class("alarm", "", -1, -1)}, {});
+  auto run = [&](Pkt p) {
+    PacketRef r = p.ref;
+    DecodedPacket d = p.d;
+    EXPECT_TRUE(s.Process(&r, &d));
+    return s.last_class();
+  };
+  Pkt f1 = Fragment(Udp(kA, 5000, kB, 53, 1000, 1000 * kSec), 0x99, true, 0);
+  EXPECT_EQ(run(f1), 0);
+  const uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1};  // kA
+  s.AddDynamicClass(addr, 1, 60 * kSec);
+  EXPECT_EQ(run(Udp(kA, 6000, kB, 53, 10, 10 * kSec)), 1);  // the step; alarm until 70 s
+  EXPECT_EQ(s.table().counters().time_steps, 1u);
+  EXPECT_EQ(run(Udp(kA, 6001, kB, 53, 10, 69 * kSec)), 1);
+  EXPECT_EQ(run(Udp(kA, 6002, kB, 53, 10, 71 * kSec)), 0);  // unshifted it would run to 1060 s
+  // Forward again to f1's time: its second fragment is not attributed to
+  // f1's connection (forgotten) but to the host pair.
+  Pkt f2 = Fragment(Udp(kA, 5000, kB, 53, 1000, 1000 * kSec + 1), 0x99, false, 126);
+  run(f2);
+  FlowKey port_key;
+  bool hi;
+  ASSERT_TRUE(MakeFlowKey(f1.ref, f1.d, &port_key, &hi));
+  EXPECT_NE(s.mutable_table().Find(FragmentMap::HostPairKey(port_key)), nullptr);
+  EXPECT_EQ(s.mutable_table().Find(port_key), nullptr);
+}
+
+}  // namespace
+}  // namespace trove

@@ -32,6 +32,10 @@ void FragmentMap::RememberFirst(const FlowKey& conn, uint32_t frag_id, int64_t t
   e.used = true;
 }
 
+void FragmentMap::Clear() {
+  for (auto& e : entries_) e.used = false;
+}
+
 bool FragmentMap::Lookup(const FlowKey& fragment_key, int64_t ts_ns, FlowKey* conn) const {
   const FlowKey d = DatagramKey(fragment_key, fragment_key.frag_id);
   const Entry& e = entries_[d.Hash() & mask_];

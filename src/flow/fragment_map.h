@@ -38,6 +38,8 @@ class FragmentMap {
   // `fragment_key` as MakeFlowKey gives it for a non-first fragment. Sets
   // *conn and returns true when its first fragment is known.
   bool Lookup(const FlowKey& fragment_key, int64_t ts_ns, FlowKey* conn) const;
+  // Forgets every first fragment (a new epoch: time stepped back).
+  void Clear();
 
  private:
   struct Entry {

@@ -43,6 +43,7 @@ StageStats Minus(const StageStats& now, const StageStats& before) {
   d.table.created = now.table.created - before.table.created;
   d.table.expired = now.table.expired - before.table.expired;
   d.table.evicted_early = now.table.evicted_early - before.table.evicted_early;
+  d.table.time_steps = now.table.time_steps - before.table.time_steps;
   for (size_t i = 0; i < d.table.evicted_early_by_tier.size(); ++i)
     d.table.evicted_early_by_tier[i] =
         now.table.evicted_early_by_tier[i] - before.table.evicted_early_by_tier[i];
@@ -66,7 +67,8 @@ nlohmann::json StageStatsJson(const StageStats& s, const std::vector<ClassConfig
            {{"active", s.active_total},
             {"created", s.table.created},
             {"expired", s.table.expired},
-            {"evicted_early", s.table.evicted_early}}}};
+            {"evicted_early", s.table.evicted_early},
+            {"time_steps", s.table.time_steps}}}};
 }
 
 }  // namespace trove

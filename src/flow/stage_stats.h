@@ -8,7 +8,7 @@
 //     bytes_stored, packets_cut, packets_dropped, bytes_cut, bytes_snapped,
 //     connections, evicted_early, active_connections}},
 //    "unmatched": {packets, bytes},
-//    "connections": {active, created, expired, evicted_early}}
+//    "connections": {active, created, expired, evicted_early, time_steps}}
 //
 // Counters are cumulative since the stage was created; Minus() gives an
 // interval. active* values are gauges: Minus() keeps the newer reading.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "capture/file_source.h"
+#include "capture/merged_source.h"
 #include "capture/packet_ring.h"
 #include "packet/decoder.h"
 #include "packet/packet_flow.h"
@@ -166,71 +167,67 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
   const uint32_t snaplen = opts_.snaplen;
   const double speed = opts_.replay_speed;
   auto produce = [&, snaplen, speed](PacketRing& ring, Shared& sh, IngestResult& result) {
-    uint64_t done_before = 0;
+    // All files as one stream merged by timestamp (mergecap's order), so
+    // the order of the files does not change what the cutoff sees.
+    MergedSource merged(
+        paths,
+        [](const std::string& path) -> Result<std::unique_ptr<PacketSource>> {
+          auto f = FileSource::Open(path);
+          if (!f.ok()) return f.status();
+          return std::unique_ptr<PacketSource>(std::move(*f));
+        },
+        max_open_files_);
     bool anchored = false;
     int64_t anchor_ts = 0, anchor_mono = 0;
-    for (const auto& path : paths) {
-      IngestFileResult fr;
-      fr.path = path;
-      auto src = FileSource::Open(path);
-      if (!src.ok()) {
-        fr.error = src.status();
-        result.files.push_back(fr);
-        continue;
+    PacketRef p;
+    uint64_t n = 0;
+    std::vector<uint64_t> bytes(paths.size(), 0);  // per file, after the --snaplen cut
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed) || sh.abort.load(std::memory_order_relaxed)) break;
+      if (merged.Read(&p) != PacketSource::ReadResult::kPacket) break;  // every file done
+      if (snaplen && p.caplen > snaplen) p.caplen = snaplen;
+      if (speed > 0) {
+        if (!anchored) {
+          anchored = true;
+          anchor_ts = p.ts_ns;
+          anchor_mono = MonotonicNs();
+        }
+        int64_t due =
+            anchor_mono + static_cast<int64_t>(static_cast<double>(p.ts_ns - anchor_ts) / speed);
+        while (!stop.load(std::memory_order_relaxed)) {
+          int64_t wait = due - MonotonicNs();
+          if (wait <= 0) break;
+          std::this_thread::sleep_for(
+              std::chrono::nanoseconds(std::min<int64_t>(wait, 50'000'000)));
+        }
       }
-      FileSource& s = **src;
-      PacketRef p;
-      bool aborted = false;
-      for (;;) {
-        if (stop.load(std::memory_order_relaxed) || sh.abort.load(std::memory_order_relaxed)) {
-          aborted = true;
-          break;
-        }
-        auto r = s.Read(&p);
-        if (r == PacketSource::ReadResult::kEnd) break;
-        if (r == PacketSource::ReadResult::kError) {
-          fr.error = s.error();
-          break;
-        }
-        if (r != PacketSource::ReadResult::kPacket) continue;
-        if (snaplen && p.caplen > snaplen) p.caplen = snaplen;
-        if (speed > 0) {
-          if (!anchored) {
-            anchored = true;
-            anchor_ts = p.ts_ns;
-            anchor_mono = MonotonicNs();
-          }
-          int64_t due =
-              anchor_mono + static_cast<int64_t>(static_cast<double>(p.ts_ns - anchor_ts) / speed);
-          while (!stop.load(std::memory_order_relaxed)) {
-            int64_t wait = due - MonotonicNs();
-            if (wait <= 0) break;
-            std::this_thread::sleep_for(
-                std::chrono::nanoseconds(std::min<int64_t>(wait, 50'000'000)));
-          }
-        }
-        // A file has no deadline: when the ring is full, wait until a
-        // quarter of it is free again, so the two threads hand over bursts
-        // instead of bouncing the ring's indices between cores per packet.
-        int spins = 0;
-        while (!ring.TryPush(p)) {
-          do {
-            if (sh.abort.load(std::memory_order_relaxed)) break;
-            Backoff(&spins);
-          } while (ring.Used() > ring.capacity() / 4 * 3);
+      // A file has no deadline: when the ring is full, wait until a
+      // quarter of it is free again, so the two threads hand over bursts
+      // instead of bouncing the ring's indices between cores per packet.
+      int spins = 0;
+      while (!ring.TryPush(p)) {
+        do {
           if (sh.abort.load(std::memory_order_relaxed)) break;
-        }
-        ++fr.packets;
-        fr.bytes += p.caplen;
-        sh.CountRead(p.caplen);
-        if ((fr.packets & 0xfff) == 0)
-          sh.bytes_consumed.store(done_before + s.BytesConsumed(), std::memory_order_relaxed);
+          Backoff(&spins);
+        } while (ring.Used() > ring.capacity() / 4 * 3);
+        if (sh.abort.load(std::memory_order_relaxed)) break;
       }
-      done_before += s.BytesTotal();
-      sh.bytes_consumed.store(done_before, std::memory_order_relaxed);
-      result.files.push_back(fr);
-      if (aborted) break;
+      sh.CountRead(p.caplen);
+      bytes[merged.last_input()] += p.caplen;
+      if ((++n & 0xfff) == 0)
+        sh.bytes_consumed.store(merged.BytesConsumed(), std::memory_order_relaxed);
     }
+    sh.bytes_consumed.store(merged.BytesConsumed(), std::memory_order_relaxed);
+    for (size_t i = 0; i < merged.inputs().size(); ++i) {
+      const MergedSource::Input& in = merged.inputs()[i];
+      IngestFileResult fr;
+      fr.path = in.name;
+      fr.packets = in.packets;
+      fr.bytes = bytes[i];
+      fr.error = in.error;
+      result.files.push_back(std::move(fr));
+    }
+    result.files_deferred = merged.deferred();
   };
   return Run(produce, stop, progress, total);
 }

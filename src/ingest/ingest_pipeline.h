@@ -52,6 +52,7 @@ struct IngestResult {
   uint64_t kernel_drops = 0;
   WriterCounters writer;
   std::vector<int64_t> segment_ids;
+  uint64_t files_deferred = 0; // files opened late: more than max_open_files overlapped
   Status fatal;                // the pipeline itself failed (not a file error)
   bool interrupted = false;
 };
@@ -69,9 +70,16 @@ class IngestPipeline {
   // Optional: called on the writer thread after control commands ran
   // (e.g. to hand a changed budget to the expiry thread).
   void SetAfterControl(std::function<void()> f) { after_control_ = std::move(f); }
+  // Files: how many may be open at once (>= 1).
+  void SetMaxOpenFiles(size_t n) { max_open_files_ = n; }
 
-  // Imports the files in order, keeping their timestamps. A file that cannot
-  // be read (fully) is reported in its IngestFileResult; the others go on.
+  // Imports the files as one stream merged by timestamp (MergedSource:
+  // mergecap's order, ties by the order of `paths`), keeping their
+  // timestamps, so the order of `paths` does not change what is stored.
+  // A file that cannot be read (fully) is reported in its IngestFileResult
+  // (results in the order of `paths`); its readable prefix is stored and the
+  // others go on. At most max_open_files are open at once (see
+  // capture/merged_source.h for what happens when more overlap in time).
   IngestResult RunFiles(const std::vector<std::string>& paths, const std::atomic<bool>& stop,
                         Progress* progress);
   // Captures until `stop` is set or duration_ns has passed. Then drains:
@@ -93,6 +101,7 @@ class IngestPipeline {
   CutoffStage* stage_ = nullptr;
   ControlServer* control_ = nullptr;
   std::string link_;
+  size_t max_open_files_ = 64;
 };
 
 }  // namespace trove
