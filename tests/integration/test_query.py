@@ -367,7 +367,8 @@ def flows_case():
                     acc.extend(it.read_packets(out))
             check_eq(r["orig_pkts"] + r["resp_pkts"], len(want_all), f"packets of {flt}")
             check_eq(r["orig_pkts"], len(want_fwd), f"orig packets of {fwd}")
-            check_eq(r["orig_bytes"] + r["resp_bytes"], sum(p[1] for p in want_all), f"bytes of {flt}")
+            check_eq(r["orig_stored_bytes"] + r["resp_stored_bytes"], sum(p[1] for p in want_all),
+                     f"bytes of {flt}")
             first = min(want_all, key=lambda p: p[0])
             check_eq(r["ts_ns"], first[0], f"first timestamp of {flt}")
             check(first in want_fwd, f"{flt}: the originator did not send the first packet")
