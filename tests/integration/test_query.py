@@ -262,12 +262,14 @@ def register():
 
 
 def v3_to_v2(data: bytes) -> bytes:
-    """An index file of format version 3 rewritten as version 2, from
-    docs/FORMAT.md alone: the same records (their encoding is shared), the
-    postings as (entry, id list) pairs, the time map; no special list."""
+    """An index file of format version 3 or 4 rewritten as version 2, from
+    docs/FORMAT.md alone: the same records (their encoding is shared; a
+    version-4 record loses its six wire-count svarints), the postings as
+    (entry, id list) pairs, the time map; no special list."""
     import hashlib
     import struct
-    assert data[:8] == b"TROVEIDX" and struct.unpack_from("<I", data, 8)[0] == 3
+    version = struct.unpack_from("<I", data, 8)[0]
+    assert data[:8] == b"TROVEIDX" and version in (3, 4)
     body = data[32:]
     dir_len = struct.unpack_from("<I", body, 0)[0]
     at = 4
@@ -291,8 +293,27 @@ def v3_to_v2(data: bytes) -> bytes:
             p += 1
         return p - off
 
+    def varint_end(p):
+        while body[p] & 0x80:
+            p += 1
+        return p + 1
+
+    records = body[sec[1]:sec[2]]
+    if version == 4:  # drop the wire counts: after key (46 bytes) and 6 varints
+        starts = [struct.unpack_from("<Q", body, sec[0] + 8 * k)[0] for k in range(nrec)]
+        records = bytearray()
+        for k, s in enumerate(starts):
+            a = sec[1] + s
+            e = sec[1] + starts[k + 1] if k + 1 < nrec else sec[2]
+            p = a + 46
+            for _ in range(6):  # first ts, duration, packets x2, bytes x2
+                p = varint_end(p)
+            q = p
+            for _ in range(6):  # the wire counts
+                q = varint_end(q)
+            records += body[a:p] + body[q:e]
     out = bytearray(fixed)
-    out += struct.pack("<I", nrec) + body[sec[1]:sec[2]]
+    out += struct.pack("<I", nrec) + bytes(records)
     out += struct.pack("<I", naddr)
     for k in range(naddr):
         e = sec[2] + 24 * k
@@ -310,10 +331,11 @@ def v3_to_v2(data: bytes) -> bytes:
 
 
 def old_index_case():
-    """Indexes of format version 2 (converted from the version-3 files by an
+    """Indexes of format version 2 (converted from the version-4 files by an
     independent writer, above) still serve queries exactly; fsck --dry-run
-    lists them, and fsck rewrites them in version 3 byte for byte as the
-    writer made them."""
+    lists them, and fsck rewrites them in version 4 byte for byte as the
+    writer made them (rebuilt from the segment: nothing was cut here, so the
+    wire counts come out the same)."""
     st = setup()
     idx = [it.Path(s["path"][: -len(".pcapng")] + ".idx") for s in st["segs"]]
     orig = {p: p.read_bytes() for p in idx}
