@@ -346,6 +346,12 @@ def old_index_case():
               if not s.get("open")), f"version-2 indexes not used: {plan['segments']}")
     check_query(f"host {AFS_SERVER} or udp")
     check_query("tcp and not port 22")
+    # trove flows says the sizes of an old index are the stored counts.
+    rows = it.parse_json(st["store"].run("flows", "--format", "json").stdout, "trove flows")
+    check(rows and all(r["sizes"] == "stored" for r in rows),
+          f"flows over version-2 indexes: sizes {sorted({r['sizes'] for r in rows})}")
+    check(all(r["orig_pkts"] == r["orig_stored_pkts"] and r["resp_ip_bytes"] == 0 for r in rows),
+          "flows over version-2 indexes: wire columns are not the stored counts")
     dry = st["store"].fsck("--dry-run")
     check_eq(len(dry.get("indexes_old", [])), len(idx), "fsck --dry-run: indexes_old")
     check(all(p.read_bytes()[8] == 2 for p in idx), "fsck --dry-run rewrote an index")
@@ -353,6 +359,8 @@ def old_index_case():
     check_eq(len(doc.get("indexes_upgraded", [])), len(idx), "fsck: indexes_upgraded")
     for p, b in orig.items():
         check(p.read_bytes() == b, f"{p.name}: the upgraded index differs from the writer's")
+    rows = it.parse_json(st["store"].run("flows", "--format", "json").stdout, "trove flows")
+    check(all(r["sizes"] == "wire" for r in rows), "flows after the upgrade: sizes")
     check_eq(st["store"].fsck().get("indexes_upgraded"), [], "second fsck upgrades")
     check_query(f"host {AFS_SERVER} or udp")
 
