@@ -94,6 +94,18 @@ ALTER TABLE segments ADD COLUMN class TEXT NOT NULL DEFAULT '';
 CREATE INDEX segments_link_class_first_ts ON segments (link, class, first_ts_ns);
 )sql";
 
+// Version 6: row paths become relative to their storage area (segments:
+// `area`; stranded partials: the primary), so a store can be moved or
+// copied. SQL cannot know the area directories, so this step only marks
+// the rewrite as pending; the store completes it when it opens the
+// catalogue (AreaCatalog::RelativizeRows) and sets 'paths' to
+// 'area-relative'. A trove older than v6 refuses this catalogue (it would
+// read relative paths as absolute ones).
+constexpr const char* kV6 = R"sql(
+INSERT INTO store_meta (key, value) VALUES ('paths', 'pending')
+  ON CONFLICT (key) DO UPDATE SET value = 'pending';
+)sql";
+
 std::string DbPath(sqlite3* db) {
   const char* f = db ? sqlite3_db_filename(db, "main") : nullptr;
   if (f == nullptr || *f == '\0') return ":memory:";
@@ -117,6 +129,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {3, "segments.key_epoch", kV3},
       {4, "segment_summaries", kV4},
       {5, "segments.class", kV5},
+      {6, "paths relative to their storage area", kV6},
   };
   return kMigrations;
 }

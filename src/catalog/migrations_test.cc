@@ -91,7 +91,7 @@ TEST(Migrations, ListIsContiguousFromOne) {
     EXPECT_NE(ms[i].sql, nullptr);
     EXPECT_NE(ms[i].description, nullptr);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 5);
+  EXPECT_EQ(LatestSchemaVersion(), 6);
 }
 
 TEST(Migrations, StepByStepOnAFreshDatabase) {
@@ -123,10 +123,22 @@ TEST(Migrations, StepByStepOnAFreshDatabase) {
   ASSERT_TRUE(MigrateTo(db, 5).ok());
   EXPECT_EQ(Version(db), 5);
   RawExec(db, "SELECT class FROM segments");
+  // v6 marks the rewrite of absolute row paths as pending (the store does it).
+  ASSERT_TRUE(MigrateTo(db, 6).ok());
+  EXPECT_EQ(Version(db), 6);
+  {
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT value FROM store_meta WHERE key = 'paths'", -1, &st,
+                                 nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "pending");
+    sqlite3_finalize(st);
+  }
 
   Status down = MigrateTo(db, 1);
   EXPECT_EQ(down.code(), Status::Code::kFailedPrecondition) << down.ToString();
-  EXPECT_EQ(MigrateTo(db, 6).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(MigrateTo(db, 7).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(MigrateTo(db, -1).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(sqlite3_get_autocommit(db));  // no transaction left open
   sqlite3_close(db);
@@ -216,7 +228,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Catalog& cat = **opened;
-  EXPECT_EQ(cat.SchemaVersion(), 5);
+  EXPECT_EQ(cat.SchemaVersion(), 6);
   EXPECT_EQ(cat.GetSegment("old-1")->key_epoch, "");  // column default
   auto a = cat.GetSegment("old-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -252,7 +264,7 @@ TEST(Migrations, OpenUpgradesV1KeepingRows) {
   opened.value().reset();  // close
 
   if (CliAvailable()) {
-    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "5");
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "6");
     const std::string schema = Cli(path, ".schema");
     EXPECT_NE(schema.find("CREATE TABLE stranded_partials"), std::string::npos) << schema;
     EXPECT_NE(schema.find("CREATE TABLE segments"), std::string::npos) << schema;
@@ -283,7 +295,7 @@ TEST(Migrations, OpenUpgradesV4AddingTheClassColumn) {
   auto opened = OpenCatalog("sqlite:catalog.db", dir.path(), /*create=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Catalog& cat = **opened;
-  EXPECT_EQ(cat.SchemaVersion(), 5);
+  EXPECT_EQ(cat.SchemaVersion(), 6);
   auto a = cat.GetSegment("v4-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->klass, "");
@@ -312,7 +324,7 @@ TEST(Migrations, OpenUpgradesV4AddingTheClassColumn) {
   EXPECT_EQ(old->size(), 2u);
   opened.value().reset();
   if (CliAvailable()) {
-    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "5");
+    EXPECT_EQ(Cli(path, "PRAGMA user_version;"), "6");
     EXPECT_EQ(Cli(path, "SELECT name, class FROM segments ORDER BY id;"),
               "v4-1|\nv4-1.scrambled|\nuplink-dns-1|dns");
   }
@@ -359,7 +371,7 @@ TEST(Migrations, RefusesNewerSchema) {
     EXPECT_EQ(c.status().code(), Status::Code::kFailedPrecondition);
     EXPECT_EQ(c.status().message(), "catalogue " + path +
                                         " has schema version 99, newer than this trove supports "
-                                        "(5); use a newer trove");
+                                        "(6); use a newer trove");
   }
   db = RawOpen(path);
   EXPECT_EQ(Version(db), 99);  // untouched

@@ -30,7 +30,7 @@ TEST_F(OpenCatalogTest, RelativePathIsUnderTheStore) {
   auto c = OpenCatalog("sqlite:catalog.db", dir_, true);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(fs::exists(dir_ + "/catalog.db"));
-  EXPECT_EQ((*c)->SchemaVersion(), 5);
+  EXPECT_EQ((*c)->SchemaVersion(), 6);
   SegmentRecord r;
   r.name = "a";
   r.link = "l";

@@ -166,7 +166,7 @@ class CatalogTest : public ::testing::Test {
 
 TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(cat_->SchemaVersion(), LatestSchemaVersion());
-  EXPECT_EQ(cat_->SchemaVersion(), 5);
+  EXPECT_EQ(cat_->SchemaVersion(), 6);
   sqlite3* db = cat_->db_for_testing();
   auto pragma = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;
@@ -180,7 +180,7 @@ TEST_F(CatalogTest, OpensAtLatestVersionWithDurablePragmas) {
   EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
   EXPECT_EQ(pragma("PRAGMA foreign_keys"), "1");
   EXPECT_EQ(pragma("PRAGMA busy_timeout"), "10000");
-  EXPECT_EQ(pragma("PRAGMA user_version"), "5");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "6");
 }
 
 TEST_F(CatalogTest, InsertAndGetRoundTripEveryField) {
@@ -469,7 +469,8 @@ TEST_F(CatalogTest, StoreMeta) {
   auto v = cat_->GetMeta("store_id");
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->value_or("?"), "def");
-  EXPECT_EQ(RawInt(path_, "SELECT COUNT(*) FROM store_meta"), 2);
+  // Plus the "paths" row every catalogue has since schema v6.
+  EXPECT_EQ(RawInt(path_, "SELECT COUNT(*) FROM store_meta"), 3);
 }
 
 TEST_F(CatalogTest, TransactionCommitsAndRollsBack) {

@@ -37,6 +37,8 @@ void RegisterGc(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--json", o->json, "JSON report on stdout");
   cmd->callback([&g, o] {
     auto store = OpenStoreOrThrow(g);
+    // gc deletes: never in a copy of a live store or another store's area.
+    if (Status w = store->CheckWritable(); !w.ok() && !o->dry_run) throw ExitError{1, w.message()};
     if (!o->link.empty() && !store->FindLink(o->link))
       throw ExitError{2, "no link named '" + o->link + "' in " + store->dir() + "/trove.toml"};
     ExpiryOptions eo;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "packet/decoder.h"
 #include "packet/packet_flow.h"
 #include "segment/pcapng_format.h"
 
@@ -11,10 +12,45 @@ namespace trove {
 SegmentIndexBuilder::SegmentIndexBuilder(std::string segment_name, uint16_t linktype)
     : name_(std::move(segment_name)), linktype_(linktype) {}
 
-bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d) {
-  if (d.vlan_depth != 0 || d.mpls_depth != 0) return true;
-  if (d.is_fragment) return true;
-  if (d.stop != DecodeStop::kNone && d.stop != DecodeStop::kUnknownL4) return true;
+namespace {
+
+// Bytes of the link header before any tag on link types whose network layer
+// libpcap finds at a fixed offset; -1 for the others.
+int LinkHeaderBytes(uint16_t linktype) {
+  switch (linktype) {
+    case kLinkEthernet:
+      return 14;
+    case kLinkLinuxSll:
+      return 16;
+    case kLinkLinuxSll2:
+      return 20;
+    default:
+      return -1;
+  }
+}
+
+}  // namespace
+
+bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d, uint16_t linktype) {
+  // IPv4 fragments: libpcap reads addresses and protocol from every one and
+  // ports from the first (offset 0) only, as the decoder does; a later one
+  // has a kFragment key without protocol (judged "maybe" for tcp/udp/icmp)
+  // or ports (false for `port`, as in libpcap). IPv6: the fragment header
+  // hides the protocol from libpcap's fixed-header tests.
+  if (d.is_fragment && d.l3 != L3::kIPv4) return true;
+  if (d.stop == DecodeStop::kFragment) {
+    if (d.l3 != L3::kIPv4) return true;
+  } else if (d.stop == DecodeStop::kTruncated) {
+    // Cut (capture snaplen, class snaplen, the header cut past the cutoff)
+    // after the first 4 bytes of the transport header: every byte that
+    // libpcap's host/net/port/proto tests read is stored and decoded (and a
+    // load past caplen rejects the whole packet), so the record judges it
+    // exactly. A cut before that may leave a source port libpcap reads and
+    // our key lacks.
+    if (!d.has_ip() || d.l4_off == 0 || p.caplen < d.l4_off + 4u) return true;
+  } else if (d.stop != DecodeStop::kNone && d.stop != DecodeStop::kUnknownL4) {
+    return true;
+  }
   if (d.ip_proto == 132) return true;  // SCTP: libpcap's `port` matches it, our key has no ports
   if (d.l3 == L3::kIPv6) {
     // libpcap's `tcp`/`port` look at the fixed header's next-header field
@@ -22,12 +58,26 @@ bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d) {
     const size_t nh = static_cast<size_t>(d.l3_off) + 6;
     if (nh >= p.caplen || p.data[nh] != d.ip_proto) return true;
   }
+  // Tags: libpcap's `vlan` knows the TPIDs the decoder takes, its `mpls`
+  // only 0x8847 and only on Ethernet here; the record keeps up to 3 of each.
+  const int tags = d.vlan_depth + d.mpls_depth;
+  if (tags != 0 && (linktype != kLinkEthernet || d.vlan_depth > ConnRecord::kMaxTagDepth ||
+                    d.mpls_depth > ConnRecord::kMaxTagDepth))
+    return true;
+  // The network header right after the link header and the tags: not after
+  // LLC/SNAP, where libpcap's `ip` (an ethertype test) is false.
+  const int link = LinkHeaderBytes(linktype);
+  if (link >= 0 && d.l3_off != link + 4 * tags) return true;
+  if (d.mpls_depth != 0) {
+    const size_t et = static_cast<size_t>(d.l3_off) - 4u * d.mpls_depth - 2;
+    if (p.data[et] != 0x88 || p.data[et + 1] != 0x47) return true;  // not unicast MPLS
+  }
   return false;
 }
 
-ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, bool* fresh) {
+ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, uint8_t stack, bool* fresh) {
   if (2 * (conns_.size() + 1) > slots_.size()) GrowSlots();
-  const uint32_t tag = static_cast<uint32_t>(f.hash);
+  const uint32_t tag = static_cast<uint32_t>(f.hash ^ (stack * 0x9E3779B97F4A7C15ull));
   for (uint64_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
     ProbeSlot& s = slots_[pos];
     if (s.idx == ProbeSlot::kNil) {
@@ -35,9 +85,10 @@ ConnRecord& SegmentIndexBuilder::RecordFor(const FlowRef& f, bool* fresh) {
       *fresh = true;
       conns_.emplace_back();
       conns_.back().key = f.key;
+      stacks_.push_back(stack);
       return conns_.back();
     }
-    if (s.tag == tag && conns_[s.idx].key == f.key) {
+    if (s.tag == tag && conns_[s.idx].key == f.key && stacks_[s.idx] == stack) {
       *fresh = false;
       return conns_[s.idx];
     }
@@ -65,18 +116,29 @@ ConnRecord& SegmentIndexBuilder::Count(const PacketRef& p, const DecodedPacket& 
   ConnRecord* r;
   bool fresh;
   if (f != nullptr) {
-    r = &RecordFor(*f, &fresh);
+    // One record per flow and tag stack: libpcap judges a flow seen with
+    // and without a VLAN tag (both sides of a trunk) differently.
+    const uint8_t stack = ConnRecord::TagBits(std::min<int>(d.vlan_depth, ConnRecord::kMaxTagDepth),
+                                              std::min<int>(d.mpls_depth, ConnRecord::kMaxTagDepth));
+    r = &RecordFor(*f, stack, &fresh);
   } else {
-    // ARP and other ethertypes that libpcap also sees as not IP, untagged,
-    // vs. packets we could not decode (judged "maybe" for everything).
+    // ARP/RARP and other ethertypes that libpcap also sees as not IP,
+    // untagged, vs. packets we could not decode (judged "maybe" for
+    // everything).
     const bool plain = (d.l3 == L3::kArp || d.l3 == L3::kOther) && d.stop == DecodeStop::kNonIpL3 &&
                        d.vlan_depth == 0 && d.mpls_depth == 0;
-    int64_t& slot = non_ip_[plain ? 0 : 1];
+    constexpr uint16_t kEthRarp = 0x8035;
+    const bool arp = d.l3 == L3::kArp || d.ethertype == kEthRarp;
+    const int which = !plain ? 1 : arp ? 0 : 2;
+    int64_t& slot = non_ip_[which];
     fresh = slot < 0;
     if (fresh) {
       slot = static_cast<int64_t>(conns_.size());
       conns_.emplace_back();
-      conns_.back().flags = ConnRecord::kNonIp | (plain ? 0 : ConnRecord::kUncertain);
+      stacks_.push_back(0);
+      conns_.back().flags = ConnRecord::kNonIp | (which == 1   ? ConnRecord::kUncertain
+                                                  : which == 2 ? ConnRecord::kNoArp
+                                                               : 0);
     }
     r = &conns_[static_cast<size_t>(slot)];
   }
@@ -101,12 +163,22 @@ void SegmentIndexBuilder::AddNotStored(const PacketRef& p, const DecodedPacket& 
 void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64_t offset) {
   int dir;
   ConnRecord* r = &Count(p, d, &dir);
+  // The record's first stored packet (it may already count packets that
+  // were not stored): its tags are the record's.
+  const bool fresh = r->total_packets() == 0;
   ++r->packets[dir];
   r->bytes[dir] += p.caplen;
   if (d.ip_proto == 6 && d.has_l4()) r->tcp_flags[dir] |= d.tcp_flags;
   if (d.past_cutoff) r->flags |= ConnRecord::kCut;
-  if (!r->has(ConnRecord::kNonIp) && IsUncertainForFilters(p, d))
-    r->flags |= ConnRecord::kUncertain;
+  if (!r->has(ConnRecord::kNonIp) && !r->has(ConnRecord::kUncertain)) {
+    // A certain record: every packet certain, all with the first's tags.
+    const uint8_t tags = ConnRecord::TagBits(d.vlan_depth, d.mpls_depth);
+    if (IsUncertainForFilters(p, d, linktype_) ||
+        (!fresh && (r->flags & ConnRecord::kTagMask) != tags))
+      r->flags = static_cast<uint8_t>((r->flags & ~ConnRecord::kTagMask) | ConnRecord::kUncertain);
+    else
+      r->flags |= tags;
+  }
   locs_.emplace_back(static_cast<uint32_t>(r - conns_.data()), offset);
 
   if (packets_ % kTimeBlockPackets == 0) blocks_.push_back({offset, p.ts_ns, p.ts_ns, 0});

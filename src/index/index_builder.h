@@ -40,7 +40,7 @@ class SegmentIndexBuilder {
   uint64_t end_offset() const { return end_offset_; }
 
  private:
-  ConnRecord& RecordFor(const FlowRef& f, bool* fresh);
+  ConnRecord& RecordFor(const FlowRef& f, uint8_t stack, bool* fresh);
   // The record of the packet with its wire counts and time range updated;
   // *dir: 0 lo -> hi, 1 hi -> lo.
   ConnRecord& Count(const PacketRef& p, const DecodedPacket& d, int* dir);
@@ -55,10 +55,12 @@ class SegmentIndexBuilder {
   std::vector<ProbeSlot> slots_;
   uint64_t mask_ = 0;
   std::vector<ConnRecord> conns_;  // offsets stay empty: see locs_
+  std::vector<uint8_t> stacks_;    // per record: the tag stack (TagBits) it was keyed with
   // (record, offset) per packet in file order; bucketed by Snapshot(), so
   // Add() never grows a per-record vector.
   std::vector<std::pair<uint32_t, uint64_t>> locs_;
-  int64_t non_ip_[2] = {-1, -1};  // records of non-IP / undecodable packets
+  // Records of untagged ARP/RARP, undecodable, other untagged non-IP packets.
+  int64_t non_ip_[3] = {-1, -1, -1};
   std::vector<TimeBlock> blocks_;
   uint64_t packets_ = 0;
   uint64_t end_offset_ = 0;
@@ -67,8 +69,11 @@ class SegmentIndexBuilder {
 };
 
 // True when libpcap's filter code might judge this packet's addresses,
-// ports or protocol differently from the decoded view (see segment_index.h).
-bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d);
+// ports or protocol differently from the decoded view, or than the tag
+// stack (d.vlan_depth VLAN tags, then d.mpls_depth MPLS labels) says, on a
+// link of type `linktype` (see segment_index.h). Reads only the stored
+// bytes, so an index rebuilt from the segment file judges alike.
+bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d, uint16_t linktype);
 
 // The packet's IP bytes as Zeek counts them (orig_ip_bytes): the IPv4 total
 // length, or the IPv6 payload length + 40, read from the packet's first IP

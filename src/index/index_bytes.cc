@@ -139,7 +139,8 @@ ConnRecord GetRecord(Reader& r, int64_t base_ts_ns, uint32_t version, bool defer
   if (r.ok() && kind > 2) r.Fail("record kind " + std::to_string(kind) + " unknown");
   k.kind = static_cast<FlowKind>(kind);
   c.flags = static_cast<uint8_t>(r.Fixed(1, "record flags"));
-  if (r.ok() && (c.flags & ~0x0f)) r.Fail("record flags " + std::to_string(c.flags) + " unknown");
+  if (r.ok() && (c.flags & ConnRecord::kNonIp) && (c.flags & ConnRecord::kTagMask & ~ConnRecord::kNoArp))
+    r.Fail("record flags " + std::to_string(c.flags) + ": a tag stack on a non-IP record");
   if (r.ok() && !(c.flags & ConnRecord::kNonIp) && k.ip_version != 4 && k.ip_version != 6)
     r.Fail("record ip version " + std::to_string(k.ip_version));
   c.tcp_flags[0] = static_cast<uint8_t>(r.Fixed(1, "record tcp flags"));

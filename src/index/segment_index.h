@@ -7,14 +7,27 @@
 // built; safe to share between threads for reading.
 //
 // Every stored packet belongs to exactly one record: IP packets to the
-// record of their FlowKey; untagged ARP and other non-IP ethertypes to one
-// record with kNonIp set (libpcap's `host`/`net` also match ARP, so those
-// are "maybe" there; ports and IP protocols are false); packets we could not
-// decode to one record with kNonIp and kUncertain. A record is kUncertain
+// record of their FlowKey and tag stack (a flow seen with and without a
+// VLAN tag, e.g. on both sides of a trunk, has two records); untagged ARP and other non-IP ethertypes to one
+// record with kNonIp set (libpcap's `host`/`net` also match ARP and RARP,
+// so those are "maybe" there; ports and IP protocols are false), and other
+// untagged non-IP ethertypes and LLC frames to one with kNonIp and kNoArp
+// (everything false); packets we could not decode to one record with
+// kNonIp and kUncertain. Non-first IPv4 fragments have records of their own
+// (FlowKind::kFragment: addresses and IP id, no protocol, no ports). A record is kUncertain
 // when one of its packets was decoded in a way libpcap's filter code may
-// see differently (VLAN/MPLS tags, IPv6 extension headers, fragments,
-// truncated or malformed headers, SCTP); the planner never narrows on
-// such records, so query answers stay exact.
+// see differently (IPv6 extension headers and fragments, malformed headers,
+// SCTP, LLC/SNAP encapsulation, headers cut before the transport header's
+// first 4 bytes, tags other than 802.1Q/802.1ad/0x9100 VLAN tags and
+// unicast MPLS labels on Ethernet, or packets of one record with different
+// tag stacks); the planner never narrows on such records, so query answers
+// stay exact. A packet cut after the first 4 bytes of its transport header
+// (e.g. the 64-byte header cut past the cutoff, inside TCP options) keeps
+// its record certain: every byte libpcap's host/net/port/proto tests read
+// is stored, and a test reading past the stored bytes makes libpcap reject
+// the packet whatever the rest of the expression says. The tag stack every
+// packet of an IP record carries (VLAN tags, then MPLS labels) is kept in
+// the record flags (see IsUncertainForFilters in index_builder.h).
 
 #include <cstdint>
 #include <memory>
@@ -31,7 +44,18 @@ struct ConnRecord {
     kUncertain = 2,  // see above: planner treats every predicate as "maybe"
     kNonIp = 4,      // the record of packets without an IP layer
     kCut = 8,        // a stored packet was past the connection's cutoff
+    // kNonIp records only (which carry no tag stack): no ARP/RARP packet in
+    // it, so libpcap's `host`/`net` are false on all of them as well.
+    kNoArp = 16,
   };
+  // Bits 4-5: the number of VLAN tags (0-3), bits 6-7: the number of MPLS
+  // labels (0-3) on every packet of a certain IP record (Ethernet only).
+  static constexpr int kVlanShift = 4, kMplsShift = 6;
+  static constexpr uint8_t kTagMask = 0xf0;
+  static constexpr int kMaxTagDepth = 3;
+  static constexpr uint8_t TagBits(int vlans, int mpls) {
+    return static_cast<uint8_t>(vlans << kVlanShift | mpls << kMplsShift);
+  }
   FlowKey key;
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
@@ -59,6 +83,8 @@ struct ConnRecord {
   uint64_t offsets_bytes = 0;  // their encoded length (format v2; 0 in v1)
 
   bool has(Flags f) const { return (flags & f) != 0; }
+  int vlan_depth() const { return (flags >> kVlanShift) & 3; }
+  int mpls_depth() const { return (flags >> kMplsShift) & 3; }
   uint64_t total_packets() const { return packets[0] + packets[1]; }
   uint64_t total_bytes() const { return bytes[0] + bytes[1]; }
 };

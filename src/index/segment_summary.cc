@@ -27,10 +27,12 @@ SegmentSummary SummarizeIndex(const SegmentIndex& ix) {
   for (const ConnRecord& c : ix.conns) {
     if (c.has(ConnRecord::kUncertain)) s.has_uncertain = true;
     if (c.has(ConnRecord::kNonIp)) {
-      s.has_non_ip = true;
+      if (!c.has(ConnRecord::kNoArp)) s.has_non_ip = true;
       continue;
     }
     s.keys.Add(ProtoKey(c.key.proto));
+    if (c.key.kind == FlowKind::kFragment)  // a later IPv4 fragment: protocol unknown
+      for (uint8_t p : {1, 6, 17, 58}) s.keys.Add(ProtoKey(p));
     s.keys.Add(VersionKey(c.key.ip_version));
   }
   return s;

@@ -18,7 +18,7 @@ struct SegmentSummary {
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
   bool has_uncertain = false;  // some packets must always be candidates
-  bool has_non_ip = false;     // ARP & co: candidates for host/net
+  bool has_non_ip = false;     // ARP/RARP (or older: any non-IP): candidates for host/net
   BloomFilter keys;
 
   // Encoding: u8 version (1), u8 flags (bit 0 = has_uncertain, bit 1 =

@@ -11,7 +11,7 @@ namespace trove {
 Result<std::unique_ptr<ExpiryWorker>> ExpiryWorker::Start(Store& store, std::string link,
                                                           std::vector<ClassPolicy> policies) {
   std::unique_ptr<ExpiryWorker> w(new ExpiryWorker());
-  auto cat = OpenCatalog(store.config().storage.catalog, store.dir(), /*create=*/false);
+  auto cat = store.OpenCatalogConnection();
   if (!cat.ok()) return cat.status();
   w->catalog_ = std::move(cat).value();
   w->fs_ = &store.fs();

@@ -14,7 +14,7 @@ Result<std::unique_ptr<BackgroundDeriver>> BackgroundDeriver::Start(
   for (const auto& l : store.config().levels) any = any || l.enabled;
   if (!any) return std::unique_ptr<BackgroundDeriver>();  // no catalogue connection, no thread
   std::unique_ptr<BackgroundDeriver> d(new BackgroundDeriver());
-  auto cat = OpenCatalog(store.config().storage.catalog, store.dir(), /*create=*/false);
+  auto cat = store.OpenCatalogConnection();
   if (!cat.ok()) return cat.status();
   d->catalog_ = std::move(cat).value();
   d->router_ = std::make_unique<StorageRouter>(store.fs(), store.primary_dir(), store.spool_dir(),

@@ -156,7 +156,47 @@ class Parser {
     return 0;
   }
 
+  // Records the tag stack the primitive's tests read past.
+  void Stamp(FilterExpr* e) const {
+    e->vlans_before = static_cast<uint8_t>(vlans_);
+    e->mpls_before = static_cast<uint8_t>(mpls_);
+    for (FilterExpr& k : e->kids) Stamp(&k);
+  }
+
   std::optional<FilterExpr> Primitive() {
+    if (At("vlan") || At("mpls")) return Tag();
+    auto e = Untagged();
+    if (e) Stamp(&*e);
+    return e;
+  }
+
+  // `vlan [id]` / `mpls [label]`; each moves later primitives 4 bytes on.
+  std::optional<FilterExpr> Tag() {
+    FilterExpr e;
+    const bool vlan = At("vlan");
+    e.op = vlan ? FilterExpr::Op::kVlan : FilterExpr::Op::kMpls;
+    ++pos_;
+    unsigned id;
+    if (pos_ < t_.size() && ParseUint(t_[pos_], vlan ? 4095 : 1048575, &id)) {
+      e.has_tag_id = true;
+      e.tag_id = id;
+      ++pos_;
+    }
+    if (vlan && mpls_ > 0) {
+      Fail("vlan after mpls");  // libpcap refuses it
+      return std::nullopt;
+    }
+    if (vlans_ + mpls_ >= 16) {
+      Fail("too many vlan/mpls");
+      return std::nullopt;
+    }
+    Stamp(&e);
+    ++(vlan ? vlans_ : mpls_);
+    have_last_ = false;  // a bare value after a tag is left to libpcap
+    return e;
+  }
+
+  std::optional<FilterExpr> Untagged() {
     if (pos_ >= t_.size()) {
       Fail("expression ends early");
       return std::nullopt;
@@ -281,6 +321,7 @@ class Parser {
   std::string why_;
   Quals last_;
   bool have_last_ = false;
+  int vlans_ = 0, mpls_ = 0;  // `vlan`/`mpls` keywords so far
 };
 
 std::string AddrText(uint8_t v, const uint8_t* a) {
@@ -332,6 +373,10 @@ std::string FilterExpr::ToString() const {
              std::to_string(prefix_bits);
     case Op::kPort:
       return std::string(DirText(dir)) + "port " + std::to_string(port);
+    case Op::kVlan:
+    case Op::kMpls:
+      return std::string(op == Op::kVlan ? "vlan" : "mpls") +
+             (has_tag_id ? " " + std::to_string(tag_id) : "");
     case Op::kProto:
       switch (proto) {
         case kProtoIp:

@@ -38,6 +38,35 @@ Tri Directional(bool lo, bool hi, FilterExpr::Dir dir) {
   return Tri::kMaybe;
 }
 
+// How libpcap's tests of a primitive compiled after `j` vlan and `m` mpls
+// keywords see a packet carrying V VLAN tags, then M MPLS labels, then IP
+// (libpcap moves the link type test 4 bytes per `vlan`, the network layer
+// 4 bytes per `mpls`, and after `mpls` tests "IP" as the previous label's
+// bottom-of-stack bit plus the version nibble). Checked against tcpdump
+// (tests/integration/test_query_tags.py).
+enum class TagFit { kExact, kNotIp, kUnknown };
+TagFit FitTags(int j, int m, int V, int M) {
+  if (j == V && m == M) return TagFit::kExact;
+  // The ethertype read is a VLAN TPID (j < V) or 0x8847 (j == V, M > 0).
+  if (m == 0 && (j < V || (j == V && M > 0))) return TagFit::kNotIp;
+  if (j == V && m < M) return TagFit::kNotIp;  // label m's bottom-of-stack bit is clear
+  return TagFit::kUnknown;                      // reads other bytes as tags
+}
+
+// `vlan [id]` / `mpls [label]` primitives on a certain IP record.
+Tri EvalTag(const FilterExpr& e, const ConnRecord& r) {
+  const int j = e.vlans_before, m = e.mpls_before, V = r.vlan_depth(), M = r.mpls_depth();
+  const Tri hit = e.has_tag_id ? Tri::kMaybe : Tri::kTrue;  // ids are not in the record
+  if (e.op == FilterExpr::Op::kVlan) {
+    if (m != 0 || j > V) return Tri::kMaybe;
+    return j < V ? hit : Tri::kFalse;  // the ethertype at j: a TPID, or 0x8847 / IP
+  }
+  if (j != V) return j < V && m == 0 ? Tri::kFalse : Tri::kMaybe;  // a TPID is not 0x8847
+  if (m == 0) return M > 0 ? hit : Tri::kFalse;                   // the ethertype after the tags
+  if (m < M) return hit;                                           // label m-1 is not the bottom
+  return m == M ? Tri::kFalse : Tri::kMaybe;
+}
+
 }  // namespace
 
 Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
@@ -53,8 +82,24 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
       break;
   }
   if (r.has(ConnRecord::kUncertain)) return Tri::kMaybe;
-  if (r.has(ConnRecord::kNonIp))  // ARP & co: `host`/`net` may match them
+  const bool tagged_expr = e.vlans_before != 0 || e.mpls_before != 0;
+  if (r.has(ConnRecord::kNonIp)) {  // ARP & co: `host`/`net` may match them
+    // Untagged (tagged non-IP frames are uncertain): the ethertype libpcap
+    // reads first is not a VLAN TPID or 0x8847.
+    if (e.op == Op::kVlan || e.op == Op::kMpls) return tagged_expr ? Tri::kMaybe : Tri::kFalse;
+    if (tagged_expr) return Tri::kMaybe;
+    if (r.has(ConnRecord::kNoArp)) return Tri::kFalse;
     return (e.op == Op::kHost || e.op == Op::kNet) ? Tri::kMaybe : Tri::kFalse;
+  }
+  if (e.op == Op::kVlan || e.op == Op::kMpls) return EvalTag(e, r);
+  switch (FitTags(e.vlans_before, e.mpls_before, r.vlan_depth(), r.mpls_depth())) {
+    case TagFit::kExact:
+      break;
+    case TagFit::kNotIp:
+      return Tri::kFalse;  // every primitive here tests for IP first
+    case TagFit::kUnknown:
+      return Tri::kMaybe;
+  }
   const FlowKey& k = r.key;
   switch (e.op) {
     case Op::kHost:
@@ -72,6 +117,7 @@ Tri EvalOnRecord(const FilterExpr& e, const ConnRecord& r) {
       if (e.proto == FilterExpr::kProtoIp6) return k.ip_version == 6 ? Tri::kTrue : Tri::kFalse;
       if (e.proto == 1 && k.ip_version != 4) return Tri::kFalse;
       if (e.proto == 58 && k.ip_version != 6) return Tri::kFalse;
+      if (k.kind == FlowKind::kFragment) return Tri::kMaybe;  // protocol not in the key
       return k.proto == e.proto ? Tri::kTrue : Tri::kFalse;
     default:
       return Tri::kMaybe;
@@ -91,6 +137,8 @@ Tri EvalOnSummary(const FilterExpr& e, const SegmentSummary& s) {
       break;
   }
   if (s.has_uncertain) return Tri::kMaybe;
+  // After `vlan`/`mpls` the tests read other bytes of untagged packets.
+  if (e.vlans_before != 0 || e.mpls_before != 0) return Tri::kMaybe;
   if (s.has_non_ip && (e.op == Op::kHost || e.op == Op::kNet)) return Tri::kMaybe;
   auto present = [&](const std::string& key) {
     return s.keys.MayContain(key) ? Tri::kMaybe : Tri::kFalse;
@@ -160,9 +208,12 @@ Result<std::optional<std::vector<uint32_t>>> PostingCandidates(IndexView& v, con
     case Op::kHost:
     case Op::kNet:
     case Op::kPort:
+      // After `vlan`/`mpls`, records with other tag stacks may be "maybe"
+      // without the address or port.
+      if (e.vlans_before != 0 || e.mpls_before != 0) return Ids{};
       break;
     default:
-      return Ids{};  // not, proto, ...: no posting bounds them
+      return Ids{};  // not, proto, vlan, ...: no posting bounds them
   }
   std::vector<uint32_t> leaf;
   if (e.op == Op::kPort) {

@@ -7,7 +7,15 @@
 // a candidate, and libpcap's compiled filter decides each candidate packet.
 // Direction-qualified predicates on a bidirectional record, records marked
 // kUncertain, and predicates the summary cannot decide are Maybe, so no
-// matching packet is ever skipped. Pure functions; thread-safe.
+// matching packet is ever skipped. A record knows its packets' tag stack
+// (V VLAN tags, M MPLS labels): a primitive after j `vlan` and m `mpls`
+// keywords is judged from the record when (j, m) == (V, M), False where
+// libpcap's IP test must fail (m == 0 and j < V, or j == V and m < M), and
+// Maybe otherwise; `vlan`/`mpls` themselves likewise (ids: Maybe). Summaries
+// and postings only judge primitives with no tag before them. Cut packets
+// need no special case: a test past the stored bytes makes libpcap reject
+// the packet, and the record is only certain when every test of the subset
+// reads stored bytes (segment_index.h). Pure functions; thread-safe.
 
 #include <cstdint>
 #include <optional>

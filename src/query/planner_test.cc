@@ -50,7 +50,7 @@ TEST(FilterParse, IndexableSubset) {
 TEST(FilterParse, EverythingElseScans) {
   for (const char* e :
        {"len > 100", "tcp[13] & 2 != 0", "host example.com", "port http", "net 10",
-        "net 10.0.0.0 mask 255.0.0.0", "portrange 1-100", "ether host 1:2:3:4:5:6", "vlan",
+        "net 10.0.0.0 mask 255.0.0.0", "portrange 1-100", "ether host 1:2:3:4:5:6", "vlan 1 or 2",
         "ip proto 6", "(tcp", "tcp)", "host", "greater 100", "tcp host 10.0.0.1"}) {
     std::string why;
     EXPECT_FALSE(ParseIndexableFilter(e, &why).has_value()) << e;

@@ -179,6 +179,12 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
     return x.key != y.key ? x.key > y.key : x.order > y.order;
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> heap(later);
+  // Segments whose time range overlaps no other segment read: their merge
+  // keys order them before or after every other segment whatever they
+  // are, so even one whose timestamps go backwards is read sparsely
+  // (candidates only) instead of visiting every packet for the running
+  // maximum. Filled once `todo` is sorted.
+  std::vector<bool> alone(plan.segments.size(), false);
   // Opens plan.segments[i] and queues its first match.
   auto open = [&](size_t i) -> Status {
     const SegmentPlan& sp = plan.segments[i];
@@ -188,7 +194,7 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
     TROVE_ASSIGN_OR_RETURN(c.reader, std::move(rd));
     c.reader->set_read_limit(o.read_limit);
     ++st.segments_opened;
-    if (sp.kind == SegmentPlan::Kind::kIndex && sp.monotonic) {
+    if (sp.kind == SegmentPlan::Kind::kIndex && (sp.monotonic || alone[i])) {
       c.walk = sp.candidates.offsets;
       TROVE_RETURN_IF_ERROR(c.reader->UseSparseReads());
       c.reader->Prefetch(c.walk);
@@ -213,6 +219,17 @@ Result<QueryStats> RunQuery(const QueryPlan& plan, const QueryFilter& bpf, const
   };
   std::stable_sort(todo.begin(), todo.end(),
                    [&](size_t a, size_t b) { return starts(a) < starts(b); });
+  bool any_open = false;
+  for (size_t i : todo) any_open = any_open || plan.segments[i].open;
+  int64_t last_before = INT64_MIN;  // latest timestamp of the segments before todo[k]
+  for (size_t k = 0; !any_open && k < todo.size(); ++k) {
+    const SegmentRecord& s = plan.segments[todo[k]].seg;
+    const bool after_all = k == 0 || last_before < s.stats.first_ts_ns;
+    const bool before_all =
+        k + 1 == todo.size() || s.stats.last_ts_ns < plan.segments[todo[k + 1]].seg.stats.first_ts_ns;
+    alone[todo[k]] = after_all && before_all;
+    last_before = std::max(last_before, s.stats.last_ts_ns);
+  }
   size_t pending = 0;
   for (;;) {
     while (pending < todo.size() &&

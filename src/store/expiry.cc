@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "catalog/area_catalog.h"
 #include "index/index_file.h"
 
 namespace trove {
@@ -23,10 +24,11 @@ uint64_t FileSize(Fs& fs, const std::string& path) {
   return st.ok() && st->exists ? st->size : 0;
 }
 
-void RemoveIfThere(Fs& fs, const std::string& path, ExpiryReport* rep) {
+void RemoveIfThere(Fs& fs, const Catalog& cat, const std::string& path, ExpiryReport* rep) {
   auto st = fs.Stat(path);
   if (!st.ok() || !st->exists) return;
-  Status s = fs.Remove(path);
+  Status s = CheckInsideAreas(cat, path);
+  if (s.ok()) s = fs.Remove(path);
   if (!s.ok() && rep) rep->problems.push_back(s.message());
 }
 
@@ -131,8 +133,8 @@ Status RollForward(Fs& fs, Catalog& cat, const std::string& journal,
   for (size_t i = 0; i < entries.size(); ++i) {
     for (const std::string* p : {&std::as_const(entries[i].path), &std::as_const(moved[i])}) {
       if (p->empty()) continue;
-      RemoveIfThere(fs, *p, rep);
-      RemoveIfThere(fs, IndexPathFor(*p), rep);
+      RemoveIfThere(fs, cat, *p, rep);
+      RemoveIfThere(fs, cat, IndexPathFor(*p), rep);
     }
     if (opts.step_hook) opts.step_hook("file");
   }
@@ -275,7 +277,8 @@ std::vector<std::string> SweepExpiredFiles(Fs& fs, Catalog& cat, const std::stri
   for (const auto& r : *list) {
     for (const std::string& p : {r.path, IndexPathFor(r.path)}) {
       auto st = fs.Stat(p);
-      if (st.ok() && st->exists && fs.Remove(p).ok()) removed.push_back(p);
+      if (st.ok() && st->exists && CheckInsideAreas(cat, p).ok() && fs.Remove(p).ok())
+        removed.push_back(p);
     }
   }
   return removed;

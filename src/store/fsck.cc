@@ -50,6 +50,8 @@ std::string StemOf(const std::string& path) {
 Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
   FsckReport rep;
   Fs& fs = store.fs();
+  // Repairs write and delete: not in a copy or in another store's area.
+  if (!opts.dry_run) TROVE_RETURN_IF_ERROR(store.CheckWritable());
   if (opts.rebuild_catalog && !opts.dry_run) {
     // Stranded failover prefixes are not self-describing (their durable
     // length is only in the catalogue): carry them over, or the partial
@@ -200,7 +202,7 @@ Result<FsckReport> RunFsck(Store& store, const FsckOptions& opts) {
         if (u.ok()) {
           rep.relocated.push_back(s.name);
           if (here) MoveIndexSidecar(fs, s.path, other.path);
-          if (here) (void)fs.Remove(s.path);
+          if (here && store.CheckOwnedPath(s.path).ok()) (void)fs.Remove(s.path);
           s.path = other.path;
           s.area = StorageArea::kPrimary;
           here = true;

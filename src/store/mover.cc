@@ -52,6 +52,7 @@ Result<std::string> CopyVerified(Fs& fs, const std::string& src, const std::stri
 
 Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
   MoverReport rep;
+  TROVE_RETURN_IF_ERROR(store.CheckWritable());
   Fs& fs = store.fs();
   Catalog& cat = store.catalog();
   StorageRouter router(fs, store.primary_dir(), store.spool_dir(),
@@ -111,14 +112,16 @@ Result<MoverReport> RunMover(Store& store, const MoverOptions& opts) {
       });
     if (st.ok() && expired) {
       for (const std::string& p : {final_path, s.path}) {
+        if (!store.CheckOwnedPath(p).ok()) continue;
         (void)fs.Remove(IndexPathFor(p));
         (void)fs.Remove(p);
         (void)fs.SyncDir(DirName(p));
       }
       ++rep.expired_meanwhile;
     } else if (st.ok()) {
-      (void)fs.Remove(IndexPathFor(s.path));
-      Status rm = fs.Remove(s.path);
+      Status rm = store.CheckOwnedPath(s.path);
+      if (rm.ok()) (void)fs.Remove(IndexPathFor(s.path));
+      if (rm.ok()) rm = fs.Remove(s.path);
       if (rm.ok()) (void)fs.SyncDir(DirName(s.path));
       ++rep.moved;
     } else {

@@ -77,9 +77,17 @@ class MoverTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : FsckReport{};
   }
+  // "area|absolute path\n" from the raw row, whose path is stored relative
+  // to its area (schema v6): resolved here against the area dirs.
   std::string AreaPath(const std::string& name) {
-    return Shell("sqlite3 -separator '|' " + Quote(dir_ / "catalog.db") +
-                 " \"SELECT area, path FROM segments WHERE name = '" + name + "'\"");
+    std::string raw = Shell("sqlite3 -separator '|' " + Quote(dir_ / "catalog.db") +
+                            " \"SELECT area, path FROM segments WHERE name = '" + name + "'\"");
+    const size_t bar = raw.find('|');
+    if (bar == std::string::npos) return raw;
+    const std::string area = raw.substr(0, bar);
+    EXPECT_NE(raw[bar + 1], '/') << "absolute path stored: " << raw;
+    const std::string dir = area == "primary" ? store_->primary_dir() : store_->spool_dir();
+    return area + "|" + dir + "/" + raw.substr(bar + 1);
   }
 
   // The record moved to the primary with its content intact.

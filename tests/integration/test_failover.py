@@ -83,7 +83,8 @@ def mount_tmpfs(path: Path, size: str) -> None:
 
 
 def files_in(d: Path) -> list[Path]:
-    return sorted(p for p in d.rglob("*") if p.is_file())
+    """Files in an area, except its marker (.trove-primary, .trove-spool)."""
+    return sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith(".trove-"))
 
 
 def check_every_packet_once(segs, src, where):
