@@ -164,3 +164,29 @@ TEST(SegmentIndexBuilder, IpBytesAreTheIpLengthField) {
 
 }  // namespace
 }  // namespace trove
+
+namespace trove {
+namespace {
+
+// A VLAN-tagged flow whose first packet was not stored (dropped past the
+// cutoff): the record takes its tags from its first stored packet and
+// stays certain.
+TEST(SegmentIndexBuilder, TagsComeFromTheFirstStoredPacket) {
+  std::vector<uint8_t> f = Udp4Frame(false);
+  f.insert(f.begin() + 12, {0x81, 0x00, 0x00, 0x05});  // 802.1Q, VLAN 5
+  Pkt dropped(f, 100), stored(f, 200);
+  ASSERT_EQ(stored.d.vlan_depth, 1);
+  SegmentIndexBuilder b("s", 1);
+  b.AddNotStored(dropped.p, dropped.d);
+  b.Add(stored.p, stored.d, 64);
+  const SegmentIndex ix = b.Snapshot(400);
+  ASSERT_EQ(ix.conns.size(), 1u);
+  const ConnRecord& r = ix.conns[0];
+  EXPECT_FALSE(r.has(ConnRecord::kUncertain));
+  EXPECT_EQ(r.flags & ConnRecord::kTagMask, ConnRecord::TagBits(1, 0));
+  EXPECT_EQ(r.wire_packets[0] + r.wire_packets[1], 2u);
+  EXPECT_EQ(r.total_packets(), 1u);
+}
+
+}  // namespace
+}  // namespace trove
