@@ -1,7 +1,7 @@
 // libFuzzer target for the segment index decoder (src/index/index_codec.cc).
-// The input is a selector byte (version 1 + byte % 3) and an index body:
+// The input is a selector byte (version 1 + byte % 4) and an index body:
 // the target prepends a header and repairs the checksums (the whole body's,
-// or version 3's chunk and directory sums), so the fuzzer reaches the
+// or versions 3-4's chunk and directory sums), so the fuzzer reaches the
 // structural checks (counts, sections, varints, ascending ids and offsets)
 // instead of stopping at a checksum. A decoded index must be
 // self-consistent; nothing may read outside the span (ASan).
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string f(kIndexMagic, 8);
   // Every readable version: the first input byte chooses, the rest is the body.
   if (size == 0) return 0;
-  const uint32_t version = 1 + data[0] % 3, flags = 0;
+  const uint32_t version = 1 + data[0] % 4, flags = 0;
   ++data;
   --size;
   const uint64_t len = size;
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   f.append(8, '\0');
   f.append(reinterpret_cast<const char*>(data), size);
   auto* bytes = reinterpret_cast<uint8_t*>(f.data());
-  if (version == 3)
+  if (version >= 3)
     testing_util::RepairV3Checksums(bytes, f.size());  // chunk and directory sums
   else
     testing_util::PutSha8(bytes + kIndexHeaderBytes, size, bytes + 24);
@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // (index_decode_check.h).
   if (!testing_util::DeferredDecodeDisagreement(bytes, f.size(), "fuzz.idx").empty()) std::abort();
   // The view never reads out of bounds, whatever it is asked.
-  if (version == 3) {
+  if (version >= 3) {
     auto v = IndexView::Open(nullptr, bytes, f.size(), "fuzz.idx");
     if (v.ok()) {
       for (uint32_t i = 0; i < (*v)->record_count() && i < 64; ++i) {

@@ -101,7 +101,15 @@ void SegmentIndexBuilder::GrowSlots() {
   mask_ = slots_.size() - 1;
 }
 
-void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64_t offset) {
+uint64_t IpBytesOf(const PacketRef& p, const DecodedPacket& d) {
+  if (d.l3 != L3::kIPv4 && d.l3 != L3::kIPv6) return 0;
+  const size_t at = static_cast<size_t>(d.l3_off) + (d.l3 == L3::kIPv4 ? 2 : 4);
+  if (at + 2 > p.caplen) return 0;  // not reached: the decoder needs the fixed header
+  const uint64_t len = static_cast<uint64_t>(p.data[at]) << 8 | p.data[at + 1];
+  return d.l3 == L3::kIPv4 ? len : len + 40;
+}
+
+ConnRecord& SegmentIndexBuilder::Count(const PacketRef& p, const DecodedPacket& d, int* dir) {
   FlowRef scratch;
   const FlowRef* f = FlowOf(p, d, &scratch);
   const bool hi_to_lo = f != nullptr && f->src_is_hi;
@@ -134,13 +142,30 @@ void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64
     }
     r = &conns_[static_cast<size_t>(slot)];
   }
-  const int dir = hi_to_lo ? 1 : 0;
+  *dir = hi_to_lo ? 1 : 0;
   if (fresh) {
     r->first_ts_ns = r->last_ts_ns = p.ts_ns;
     if (hi_to_lo) r->flags |= ConnRecord::kOrigIsHi;
   }
   r->first_ts_ns = std::min(r->first_ts_ns, p.ts_ns);
   r->last_ts_ns = std::max(r->last_ts_ns, p.ts_ns);
+  ++r->wire_packets[*dir];
+  r->wire_bytes[*dir] += p.wirelen;
+  r->ip_bytes[*dir] += IpBytesOf(p, d);
+  return *r;
+}
+
+void SegmentIndexBuilder::AddNotStored(const PacketRef& p, const DecodedPacket& d) {
+  int dir;
+  Count(p, d, &dir);
+}
+
+void SegmentIndexBuilder::Add(const PacketRef& p, const DecodedPacket& d, uint64_t offset) {
+  int dir;
+  ConnRecord* r = &Count(p, d, &dir);
+  // The record's first stored packet (it may already count packets that
+  // were not stored): its tags are the record's.
+  const bool fresh = r->total_packets() == 0;
   ++r->packets[dir];
   r->bytes[dir] += p.caplen;
   if (d.ip_proto == 6 && d.has_l4()) r->tcp_flags[dir] |= d.tcp_flags;

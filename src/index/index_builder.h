@@ -25,6 +25,10 @@ class SegmentIndexBuilder {
 
   // One packet stored at `offset` (start of its EPB) of the segment.
   void Add(const PacketRef& p, const DecodedPacket& d, uint64_t offset);
+  // One packet of the segment's stream that was not stored (dropped past
+  // its cutoff): counted in its record's wire counts only (no offset, no
+  // stored packet; the record's time range includes it).
+  void AddNotStored(const PacketRef& p, const DecodedPacket& d);
 
   // The index of what was added so far. `segment_bytes` is recorded as the
   // indexed file size (0 while the segment is open).
@@ -37,6 +41,9 @@ class SegmentIndexBuilder {
 
  private:
   ConnRecord& RecordFor(const FlowRef& f, uint8_t stack, bool* fresh);
+  // The record of the packet with its wire counts and time range updated;
+  // *dir: 0 lo -> hi, 1 hi -> lo.
+  ConnRecord& Count(const PacketRef& p, const DecodedPacket& d, int* dir);
   void GrowSlots();
 
   std::string name_;
@@ -67,5 +74,11 @@ class SegmentIndexBuilder {
 // link of type `linktype` (see segment_index.h). Reads only the stored
 // bytes, so an index rebuilt from the segment file judges alike.
 bool IsUncertainForFilters(const PacketRef& p, const DecodedPacket& d, uint16_t linktype);
+
+// The packet's IP bytes as Zeek counts them (orig_ip_bytes): the IPv4 total
+// length, or the IPv6 payload length + 40, read from the packet's first IP
+// header; 0 without an IP layer (also when the IP header was not captured
+// whole: the decoder then sees no IP layer).
+uint64_t IpBytesOf(const PacketRef& p, const DecodedPacket& d);
 
 }  // namespace trove

@@ -89,6 +89,15 @@ void PutRecord(Writer& b, const ConnRecord& c, int64_t base_ts_ns, uint32_t vers
   b.Var(c.packets[1]);
   b.Var(c.bytes[0]);
   b.Var(c.bytes[1]);
+  if (version >= 4) {
+    // Wire counts as differences (mostly 0, or the link headers), zigzag so
+    // any value round-trips.
+    for (int d = 0; d < 2; ++d) {
+      b.SVar(static_cast<int64_t>(c.wire_packets[d] - c.packets[d]));
+      b.SVar(static_cast<int64_t>(c.wire_bytes[d] - c.bytes[d]));
+      b.SVar(static_cast<int64_t>(c.wire_bytes[d] - c.ip_bytes[d]));
+    }
+  }
   // offsets: count, (v2+) their byte length, then deltas (first absolute)
   b.Var(c.offsets.size());
   Writer offs;
@@ -145,6 +154,19 @@ ConnRecord GetRecord(Reader& r, int64_t base_ts_ns, uint32_t version, bool defer
   c.packets[1] = r.Var("record packets");
   c.bytes[0] = r.Var("record bytes");
   c.bytes[1] = r.Var("record bytes");
+  for (int d = 0; d < 2; ++d) {
+    if (version < 4) {  // stored counts only
+      c.wire_packets[d] = c.packets[d];
+      c.wire_bytes[d] = c.bytes[d];
+      continue;
+    }
+    c.wire_packets[d] = c.packets[d] + static_cast<uint64_t>(r.SVar("record wire packets"));
+    c.wire_bytes[d] = c.bytes[d] + static_cast<uint64_t>(r.SVar("record wire bytes"));
+    c.ip_bytes[d] = c.wire_bytes[d] - static_cast<uint64_t>(r.SVar("record ip bytes"));
+    if (r.ok() && c.wire_packets[d] < c.packets[d])
+      r.Fail("record has " + std::to_string(c.wire_packets[d]) + " wire packets but " +
+             std::to_string(c.packets[d]) + " stored");
+  }
   const uint64_t n = r.Count(r.Var("offset count"), 1, "offsets");
   if (r.ok() && n != c.packets[0] + c.packets[1])
     r.Fail("record has " + std::to_string(n) + " offsets for " +

@@ -28,7 +28,13 @@ Result<IndexCheckReport> CheckSegmentIndexes(Fs& fs, Catalog& catalog, bool repa
         if (!repair) {
           rep.old.push_back(what);
         } else {
-          Status st = WriteIndexFile(fs, path, *ix);
+          // Before version 4 the records hold stored counts only: rebuild
+          // from the segment so the wire counts come from each packet's
+          // original length and IP header (packets dropped past a cutoff
+          // are not in the file and stay uncounted).
+          Result<SegmentIndex> up =
+              ix->decoded_version < 4 ? BuildIndexFromSegment(r.path, r.name) : Result<SegmentIndex>(*ix);
+          Status st = up.ok() ? WriteIndexFile(fs, path, *up) : up.status();
           if (st.ok())
             rep.upgraded.push_back(what);
           else

@@ -5,8 +5,10 @@
 // rebuilds a missing, corrupt or stale index from the segment file (the
 // same builder the writer uses) and restores a missing catalogue summary
 // (e.g. after --rebuild-catalog), and rewrites an index of an older format
-// version in the current one (its contents unchanged; version 3 is what
-// makes queries O(candidates)). Derived-level segments are not indexed.
+// version in the current one (version 3 is what makes queries
+// O(candidates); an index older than version 4 is rebuilt from the segment
+// so its records get wire counts: those of the stored packets, since
+// packets dropped past a cutoff are in no file). Derived-level segments are not indexed.
 
 #include <cstdint>
 #include <string>

@@ -17,7 +17,7 @@ constexpr uint32_t kChunkBytes = 4096;
 
 // Version 3 (index_view.h reads it): a directory with the counts, the
 // section starts and one checksum per chunk, then the sections.
-std::string EncodeV3(const SegmentIndex& ix);
+std::string EncodeV3(const SegmentIndex& ix, uint32_t version);
 Result<SegmentIndex> DecodeV3(const uint8_t* data, size_t len, const std::string& path,
                               const IndexDecodeOptions& opts);
 void PutHeader(Writer& h, uint32_t version, uint64_t body_len, uint64_t sum);
@@ -36,7 +36,7 @@ void AttachDeferred(SegmentIndex* ix, const IndexDecodeOptions& opts, const uint
 }  // namespace
 
 std::string EncodeSegmentIndex(const SegmentIndex& ix, uint32_t version) {
-  if (version >= 3) return EncodeV3(ix);
+  if (version >= 3) return EncodeV3(ix, version);
   Writer b;
   PutMeta(b, ix);
   b.U32(static_cast<uint32_t>(ix.conns.size()));
@@ -78,13 +78,13 @@ void PutHeader(Writer& h, uint32_t version, uint64_t body_len, uint64_t sum) {
   for (int i = 0; i < 8; ++i) h.U8(static_cast<uint8_t>(sum >> (56 - 8 * i)));
 }
 
-std::string EncodeV3(const SegmentIndex& ix) {
+std::string EncodeV3(const SegmentIndex& ix, uint32_t version) {
   // Sections 0..6: record directory, records, address directory, port
   // directory, postings, special list, time map.
   Writer sec[7];
   for (const ConnRecord& c : ix.conns) {
     sec[0].U64(sec[1].str().size());
-    PutRecord(sec[1], c, ix.first_ts_ns, 3);
+    PutRecord(sec[1], c, ix.first_ts_ns, version);
   }
   for (const AddressPosting& a : ix.addresses) {
     sec[2].U8(a.ip_version);
@@ -136,7 +136,7 @@ std::string EncodeV3(const SegmentIndex& ix) {
     for (int i = 0; i < 8; ++i) d.U8(static_cast<uint8_t>(sum >> (56 - 8 * i)));
   }
   Writer h;
-  PutHeader(h, 3, dir_len + rest.size(),
+  PutHeader(h, version, dir_len + rest.size(),
             Checksum8(reinterpret_cast<const uint8_t*>(d.str().data()), d.str().size()));
   return h.str() + d.str() + rest;
 }
@@ -152,7 +152,7 @@ Result<SegmentIndex> DecodeV3(const uint8_t* data, size_t len, const std::string
   else
     v->set_verify(false);
   SegmentIndex ix = v->meta();
-  ix.decoded_version = 3;
+  ix.decoded_version = v->version();
   auto fail = [&](const std::string& what) {
     return Status::Corruption("index " + path + ": " + what);
   };
@@ -231,7 +231,7 @@ Result<SegmentIndex> DecodeSegmentIndex(const uint8_t* data, size_t len, const s
     return Status::Corruption("index " + path + ": corrupt at offset 8: unsupported version " +
                               std::to_string(version) + " (this trove reads versions 1 to " +
                               std::to_string(kIndexVersion) + ")");
-  if (version == 3) return DecodeV3(data, len, path, opts);
+  if (version >= 3) return DecodeV3(data, len, path, opts);
   hr.Fixed(4, "flags");
   const uint64_t body_len = hr.Fixed(8, "body length");
   uint8_t sum_bytes[8] = {};

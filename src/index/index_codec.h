@@ -24,8 +24,11 @@ inline constexpr char kIndexMagic[8] = {'T', 'R', 'O', 'V', 'E', 'I', 'D', 'X'};
 // Version 2 adds each record's offsets byte length (so a reader skips them
 // in O(1)); version 3 adds directories and per-chunk checksums so that one
 // record, posting or block is read without the rest (index_view.h).
-// Versions 1 and 2 are still read.
-inline constexpr uint32_t kIndexVersion = 3;
+// Version 4 (version 3's layout) adds each record's wire counts (packets,
+// frame bytes, IP bytes per direction: the connection's size, not just
+// what was stored). Versions 1 to 3 are still read; their records report
+// the stored counts as wire counts and no IP bytes.
+inline constexpr uint32_t kIndexVersion = 4;
 inline constexpr size_t kIndexHeaderBytes = 32;
 
 struct IndexDecodeOptions {

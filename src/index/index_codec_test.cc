@@ -109,8 +109,8 @@ TEST(IndexCodec, StructuralDamageNamesTheOffsetV2) {
   EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("offset 0"),
             std::string::npos);
   g = Bytes(EncodeSegmentIndex(seg.index, 2));
-  g[8] = 4;
-  EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("version 4"),
+  g[8] = 5;
+  EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("version 5"),
             std::string::npos);
   g[8] = 0;
   EXPECT_NE(DecodeSegmentIndex(g.data(), g.size(), "c.idx").status().message().find("version 0"),
@@ -144,7 +144,7 @@ TEST(IndexCodec, Version1FilesAreStillRead) {
   auto seg = MakeSynthSegment(2000);
   const auto v1 = Bytes(EncodeSegmentIndex(seg.index, 1));
   const auto v2 = Bytes(EncodeSegmentIndex(seg.index, 2));
-  const std::string v3 = EncodeSegmentIndex(seg.index);
+  const std::string v3 = EncodeSegmentIndex(seg.index, 3);
   EXPECT_EQ(v1[8], 1);
   // v2 adds one length varint per record, nothing else.
   EXPECT_GT(v2.size(), v1.size());
@@ -160,13 +160,13 @@ TEST(IndexCodec, Version1FilesAreStillRead) {
       ASSERT_TRUE(offs.ok());
       EXPECT_EQ(*offs, seg.index.conns[i].offsets);
     }
-    // Re-encoded, it is the current version.
+    // Re-encoded as version 3, nothing is lost.
     auto full = DecodeSegmentIndex(v1.data(), v1.size(), "v1.idx");
     ASSERT_TRUE(full.ok());
-    EXPECT_EQ(EncodeSegmentIndex(*full), v3);
+    EXPECT_EQ(EncodeSegmentIndex(*full, 3), v3);
     auto from_v2 = DecodeSegmentIndex(v2.data(), v2.size(), "v2.idx");
     ASSERT_TRUE(from_v2.ok());
-    EXPECT_EQ(EncodeSegmentIndex(*from_v2), v3);
+    EXPECT_EQ(EncodeSegmentIndex(*from_v2, 3), v3);
   }
 }
 
@@ -228,7 +228,7 @@ TEST(IndexCodec, DeferredOffsetsAreCheckedWhenDecodedV2) {
 
 TEST(IndexCodec, RandomFlipsNeverCrash) {
   auto seg = MakeSynthSegment(500);
-  for (uint32_t version : {2u, 3u}) {
+  for (uint32_t version : {2u, 3u, 4u}) {
     const auto good = Bytes(EncodeSegmentIndex(seg.index, version));
     std::mt19937_64 rng(42);
     int rejected = 0;
@@ -239,7 +239,7 @@ TEST(IndexCodec, RandomFlipsNeverCrash) {
         f[kIndexHeaderBytes + rng() % (f.size() - kIndexHeaderBytes)] ^=
             static_cast<uint8_t>(1 + rng() % 255);
       if (iter % 2 == 0) {  // reach the structural checks
-        if (version == 3)
+        if (version >= 3)
           testing_util::RepairV3Checksums(f);
         else
           FixChecksum(f);
@@ -290,7 +290,7 @@ std::vector<uint8_t> Sha8(const uint8_t* p, size_t n) {
 
 TEST(IndexCodecV3, LayoutIsAsDocumented) {
   auto seg = MakeSynthSegment(3000);
-  auto f = Bytes(EncodeSegmentIndex(seg.index));
+  auto f = Bytes(EncodeSegmentIndex(seg.index, 3));
   ASSERT_EQ(f[8], 3);
   const size_t B = kIndexHeaderBytes;
   EXPECT_EQ(Le(f, 16, 8), f.size() - B);
@@ -418,6 +418,79 @@ TEST(IndexCodecV3, StructuralDamageNamesTheOffset) {
   ASSERT_FALSE(vg.ok());
   EXPECT_NE(vg.status().message().find("address directory section holds"), std::string::npos)
       << vg.status().message();
+}
+
+// Version 4 keeps each record's wire counts; older versions report the
+// stored counts as wire counts and no IP bytes (docs/FORMAT.md).
+TEST(IndexCodecV4, WireCountsRoundTripAndOlderVersionsReportStoredCounts) {
+  auto seg = MakeSynthSegment(2000);
+  SegmentIndex ix = seg.index;
+  // A record with wire packets but no stored packet (all dropped past the
+  // cutoff), and one with more wire than stored packets.
+  ConnRecord extra = ix.conns[0];
+  extra.key.port_lo = 1;
+  extra.packets[0] = extra.packets[1] = extra.bytes[0] = extra.bytes[1] = 0;
+  extra.offsets.clear();
+  extra.wire_packets[0] = 7;
+  extra.wire_bytes[0] = 7000;
+  extra.ip_bytes[0] = 6902;
+  ix.conns.push_back(extra);
+  ix.conns[1].wire_packets[1] += 100;
+  ix.conns[1].wire_bytes[1] += 150000;
+  ix.conns[1].ip_bytes[1] += 148600;
+  const std::string v4 = EncodeSegmentIndex(ix);
+  EXPECT_EQ(v4[8], 4);
+  for (bool lazy : {false, true}) {
+    IndexDecodeOptions o;
+    o.defer_offsets = lazy;
+    auto d = DecodeSegmentIndex(reinterpret_cast<const uint8_t*>(v4.data()), v4.size(), "v4.idx", o);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->decoded_version, 4u);
+    ASSERT_EQ(d->conns.size(), ix.conns.size());
+    for (size_t i = 0; i < ix.conns.size(); ++i)
+      for (int k = 0; k < 2; ++k) {
+        EXPECT_EQ(d->conns[i].wire_packets[k], ix.conns[i].wire_packets[k]) << i;
+        EXPECT_EQ(d->conns[i].wire_bytes[k], ix.conns[i].wire_bytes[k]) << i;
+        EXPECT_EQ(d->conns[i].ip_bytes[k], ix.conns[i].ip_bytes[k]) << i;
+        EXPECT_EQ(d->conns[i].packets[k], ix.conns[i].packets[k]) << i;
+      }
+  }
+  auto view = IndexView::Open(nullptr, reinterpret_cast<const uint8_t*>(v4.data()), v4.size(), "v4.idx");
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  auto rec = (*view)->Record(static_cast<uint32_t>(ix.conns.size() - 1));
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->wire_packets[0], 7u);
+  EXPECT_EQ(rec->ip_bytes[0], 6902u);
+  EXPECT_EQ(rec->total_packets(), 0u);
+  // The wire counts cost a few bytes per record, not per packet.
+  const std::string v3 = EncodeSegmentIndex(ix, 3);
+  EXPECT_LE(v4.size(), v3.size() + 12 * ix.conns.size());
+  for (uint32_t v : {1u, 2u, 3u}) {
+    const std::string old = EncodeSegmentIndex(ix, v);
+    auto d = DecodeSegmentIndex(reinterpret_cast<const uint8_t*>(old.data()), old.size(), "old.idx");
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->decoded_version, v);
+    for (size_t i = 0; i < ix.conns.size(); ++i)
+      for (int k = 0; k < 2; ++k) {
+        EXPECT_EQ(d->conns[i].wire_packets[k], ix.conns[i].packets[k]);
+        EXPECT_EQ(d->conns[i].wire_bytes[k], ix.conns[i].bytes[k]);
+        EXPECT_EQ(d->conns[i].ip_bytes[k], 0u);
+      }
+  }
+}
+
+// Fewer wire packets than stored ones is impossible: Corruption, with the
+// file and offset.
+TEST(IndexCodecV4, FewerWirePacketsThanStoredIsCorruption) {
+  SegmentIndex ix = MakeSynthSegment(50).index;
+  ix.conns[0].wire_packets[0] = 0;
+  ix.conns[0].wire_packets[1] = 0;
+  const std::string f = EncodeSegmentIndex(ix);
+  auto d = DecodeSegmentIndex(reinterpret_cast<const uint8_t*>(f.data()), f.size(), "w.idx");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("w.idx: corrupt at offset"), std::string::npos)
+      << d.status().message();
+  EXPECT_NE(d.status().message().find("wire packets"), std::string::npos) << d.status().message();
 }
 
 TEST(IndexFile, WriteReadAndPathNaming) {

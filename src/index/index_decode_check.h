@@ -77,7 +77,7 @@ inline std::string ViewDisagreement(const uint8_t* data, size_t len, const std::
 inline std::string DeferredDecodeDisagreement(const uint8_t* data, size_t len,
                                               const std::string& path) {
   auto full = DecodeSegmentIndex(data, len, path);
-  if (full.ok() && len > 8 && data[8] == 3) {
+  if (full.ok() && len > 8 && (data[8] == 3 || data[8] == 4)) {
     std::string why = ViewDisagreement(data, len, path, *full);
     if (!why.empty()) return why;
   }

@@ -42,7 +42,7 @@ Result<SegmentIndex> ReadIndexFile(const std::string& path, const IndexDecodeOpt
 Result<std::unique_ptr<IndexView>> OpenIndexView(const std::string& path) {
   TROVE_ASSIGN_OR_RETURN(auto m, MappedFile::Open(path));
   std::shared_ptr<const MappedFile> map(std::move(m));
-  if (map->size() >= 12 && map->data()[8] == 3 && map->data()[9] == 0 && map->data()[10] == 0 &&
+  if (map->size() >= 12 && (map->data()[8] == 3 || map->data()[8] == 4) && map->data()[9] == 0 && map->data()[10] == 0 &&
       map->data()[11] == 0) {
     TROVE_ASSIGN_OR_RETURN(auto v, IndexView::Open(map, map->data(), map->size(), path));
     for (const auto& [from, to] : v->LookupRanges()) map->WillNeed(from, to - from);

@@ -24,7 +24,7 @@ Status WriteIndexFile(Fs& fs, const std::string& path, const SegmentIndex& ix,
 // With opts.defer_offsets the file's memory map stays alive in the result
 // (SegmentIndex::deferred); opts.owner is set here.
 Result<SegmentIndex> ReadIndexFile(const std::string& path, const IndexDecodeOptions& opts = {});
-// For readers that pick records (queries): a version-3 file as a view over
+// For readers that pick records (queries): a version-3 or -4 file as a view over
 // its memory map, checked as IndexView::Open checks it; an older version
 // decoded with deferred offsets and without postings, behind the same
 // interface (has_postings() false).

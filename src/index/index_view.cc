@@ -93,8 +93,9 @@ Result<std::unique_ptr<IndexView>> IndexView::Open(std::shared_ptr<const void> o
   if (len < kIndexHeaderBytes) return fail(len, "truncated (header)");
   if (std::memcmp(data, kIndexMagic, 8) != 0) return fail(0, "bad magic (not a trove index)");
   const uint64_t version = Le(data + 8, 4);
-  if (version != 3)
-    return fail(8, "version " + std::to_string(version) + " has no random access (need 3)");
+  if (version != 3 && version != 4)
+    return fail(8, "version " + std::to_string(version) + " has no random access (need 3 or 4)");
+  v->version_ = static_cast<uint32_t>(version);
   const uint64_t body_len = Le(data + 16, 8);
   if (body_len != len - kIndexHeaderBytes)
     return fail(16, "body length " + std::to_string(body_len) + " but the file holds " +
@@ -220,7 +221,7 @@ Result<ConnRecord> IndexView::Record(uint32_t i) {
   const uint64_t at = sec_[1] + start;
   TROVE_RETURN_IF_ERROR(Verify(at, sec_[1] + end));
   Reader r(body_ + at, end - start, kIndexHeaderBytes + at, path_);
-  ConnRecord c = GetRecord(r, meta_.first_ts_ns, 3, /*defer_offsets=*/true, meta_.segment_bytes,
+  ConnRecord c = GetRecord(r, meta_.first_ts_ns, version_, /*defer_offsets=*/true, meta_.segment_bytes,
                            kIndexHeaderBytes + at);
   if (r.ok() && r.left() != 0)
     r.Fail("record " + std::to_string(i) + " ends " + std::to_string(r.left()) +

@@ -1,5 +1,5 @@
 #pragma once
-// IndexView: random access to a version-3 index file (docs/FORMAT.md,
+// IndexView: random access to a version-3 or -4 index file (docs/FORMAT.md,
 // "Segment index files") without decoding it whole. Opening reads the
 // header and the directory (verified by the header checksum: counts,
 // section bounds and one checksum per 4 KiB chunk of the rest); every
@@ -42,6 +42,8 @@ class IndexView {
   // The index's header fields (for a file: a SegmentIndex without records,
   // postings and time map).
   const SegmentIndex& meta() const { return mem_ ? *mem_ : meta_; }
+  // The file's format version (3 or 4); 0 for Of().
+  uint32_t version() const { return version_; }
   // False for an older file decoded without postings: the posting lookups
   // then fail with FailedPrecondition, and callers judge every record.
   bool has_postings() const { return has_postings_; }
@@ -101,6 +103,7 @@ class IndexView {
   const uint8_t* body_ = nullptr;  // file bytes after the 32-byte header
   uint64_t body_len_ = 0;
   std::string path_;
+  uint32_t version_ = 0;
   SegmentIndex meta_;
   uint32_t nrecords_ = 0, naddrs_ = 0, nports_ = 0, nblocks_ = 0;
   // Section starts, body-relative: [0] record directory, [1] records,

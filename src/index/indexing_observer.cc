@@ -12,6 +12,12 @@ void IndexingObserver::OnPacketStored(const std::string& name, const PacketRef& 
   Builder(name, p.linktype)->Add(p, d, offset);
 }
 
+void IndexingObserver::OnPacketNotStored(const std::string& name, const PacketRef& p,
+                                         const DecodedPacket& d) {
+  std::lock_guard<std::mutex> l(mu_);
+  Builder(name, p.linktype)->AddNotStored(p, d);
+}
+
 SegmentIndexBuilder* IndexingObserver::Builder(const std::string& name, uint16_t linktype) {
   if (last_ && last_->segment_name() == name) return last_;
   for (auto& b : builders_)

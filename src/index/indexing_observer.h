@@ -41,6 +41,8 @@ class IndexingObserver : public SegmentObserver {
 
   void OnPacketStored(const std::string& name, const PacketRef& p, const DecodedPacket& d,
                       uint64_t offset) override;
+  void OnPacketNotStored(const std::string& name, const PacketRef& p,
+                         const DecodedPacket& d) override;
   void OnSegmentPublished(const SegmentRecord& rec) override;
 
   // The index of the open segment so far, or nullptr when none is open.

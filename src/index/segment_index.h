@@ -60,7 +60,19 @@ struct ConnRecord {
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
   uint64_t packets[2] = {0, 0};   // [0] lo -> hi, [1] hi -> lo
-  uint64_t bytes[2] = {0, 0};     // captured bytes, same directions
+  uint64_t bytes[2] = {0, 0};     // captured (stored) bytes, same directions
+  // The connection as seen on the wire, same directions (format v4; older
+  // files: wire_packets/wire_bytes = the stored counts, ip_bytes 0). Every
+  // packet of the record's key that reached the writer loop while this
+  // segment was the open segment of its class stream: stored whole,
+  // shortened by the cutoff or the class snaplen, or dropped past the
+  // cutoff (SegmentObserver::OnPacketNotStored). wire_bytes: the frame's
+  // original length (pcap "len"); ip_bytes: as Zeek's orig_ip_bytes (IPv4
+  // total length, IPv6 payload length + 40). A record may hold wire
+  // packets but no stored packet (all of them dropped).
+  uint64_t wire_packets[2] = {0, 0};
+  uint64_t wire_bytes[2] = {0, 0};
+  uint64_t ip_bytes[2] = {0, 0};
   uint8_t tcp_flags[2] = {0, 0};  // OR of TCP flags per direction
   uint8_t flags = 0;
   std::vector<uint64_t> offsets;  // EPB offsets in the segment, ascending

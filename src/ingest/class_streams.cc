@@ -42,6 +42,11 @@ Status ClassStreams::Append(const PacketRef& p, const DecodedPacket& d, uint8_t 
   return w->Append(p, d);
 }
 
+void ClassStreams::NoteNotStored(const PacketRef& p, const DecodedPacket& d, uint8_t klass) {
+  const size_t k = class_names_.empty() ? 0 : klass;
+  if (k < writers_.size() && writers_[k]) writers_[k]->NoteNotStored(p, d);
+}
+
 void ClassStreams::Tick(int64_t now) {
   for (auto& w : writers_)
     if (w) w->Tick(now);

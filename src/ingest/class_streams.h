@@ -36,6 +36,11 @@ class ClassStreams {
   // Appends a stored packet to the stream of class `klass` (ignored without
   // classes). A class index out of range is a bug and an error.
   Status Append(const PacketRef& p, const DecodedPacket& d, uint8_t klass);
+  // A packet of class `klass` the cutoff dropped: counted by the observers
+  // of the segment open in that class's stream, if any (a class whose
+  // stream has no open segment -- live idle rotation, both areas full --
+  // loses the packet from the flow records; see docs/CLI.md `flows`).
+  void NoteNotStored(const PacketRef& p, const DecodedPacket& d, uint8_t klass);
   void Tick(int64_t now_wall_ns);
   // Publishes every open segment; returns the first error.
   Status Close();

@@ -114,6 +114,40 @@ TEST(ClassStreams, WithoutClassesOneStreamAsBefore) {
   EXPECT_EQ(scan->header.klass, "");
 }
 
+// A packet the cutoff dropped reaches the observers of its class's open
+// segment (never another class's), and nothing when that class has no
+// open segment; it is never stored.
+TEST(ClassStreams, NotStoredPacketsGoToTheirClassesOpenSegment) {
+  struct Seen : SegmentObserver {
+    std::vector<std::string> stored, not_stored;
+    void OnPacketStored(const std::string& n, const PacketRef&, const DecodedPacket&,
+                        uint64_t) override {
+      stored.push_back(n);
+    }
+    void OnPacketNotStored(const std::string& n, const PacketRef&, const DecodedPacket&) override {
+      not_stored.push_back(n);
+    }
+  } seen;
+  Harness h;
+  ClassStreams s(TestWriterOptions("uplink"), {"dns", "rest"}, *h.router, *h.catalog);
+  s.AddObserver(&seen);
+  const auto pkts = Mixed(3);  // dns, rest, rest
+  DecodedPacket d;
+  Decode(pkts[0].first.Ref(), &d);
+  s.NoteNotStored(pkts[0].first.Ref(), d, 0);  // no dns segment open yet: ignored
+  EXPECT_TRUE(seen.not_stored.empty());
+  ASSERT_TRUE(Put(s, pkts[0].first, 0).ok());
+  ASSERT_TRUE(Put(s, pkts[1].first, 1).ok());
+  s.NoteNotStored(pkts[2].first.Ref(), d, 1);
+  s.NoteNotStored(pkts[2].first.Ref(), d, 0);
+  ASSERT_EQ(seen.stored.size(), 2u);
+  ASSERT_EQ(seen.not_stored.size(), 2u);
+  EXPECT_EQ(seen.not_stored[0], seen.stored[1]);  // rest's open segment
+  EXPECT_EQ(seen.not_stored[1], seen.stored[0]);  // dns's open segment
+  ASSERT_TRUE(s.Close().ok());
+  EXPECT_EQ(s.counters().packets_stored, 2u);
+}
+
 TEST(ClassStreams, AClassIndexOutOfRangeIsAnError) {
   Harness h;
   ClassStreams s(TestWriterOptions(), {"only"}, *h.router, *h.catalog);

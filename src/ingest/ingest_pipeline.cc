@@ -105,6 +105,9 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
       ComputeFlow(p, &d);  // the one key + hash of this packet (packet_flow.h)
       last_ts = p.ts_ns;
       if (stage_ && !stage_->Process(&p, &d)) {  // not stored (no class, or past the cutoff)
+        // Past a `drop` cutoff: still part of the connection's size in the
+        // flow records of the class's open segment.
+        if (stage_->last_class() != kNoClass) writer_.NoteNotStored(p, d, stage_->last_class());
         ring.Pop();
         ++n;
         continue;

@@ -1,5 +1,6 @@
 #include "plan/conn_input.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -146,7 +147,12 @@ Status ParseTroveCsv(std::string_view text, const std::string& source, Sink& sin
     if (Trim(line).empty()) return Status::Ok();
     auto f = Split(line, ",");
     if (!cols) {
-      auto c = FindColumns(f, "orig_bytes", "resp_bytes", source, no);
+      // The layout since index format 4 has the wire frame bytes; the old
+      // one (orig_bytes, resp_bytes: captured bytes) is still read.
+      const bool wire = std::any_of(f.begin(), f.end(),
+                                    [](std::string_view h) { return Trim(h) == "orig_wire_bytes"; });
+      auto c = FindColumns(f, wire ? "orig_wire_bytes" : "orig_bytes",
+                           wire ? "resp_wire_bytes" : "resp_bytes", source, no);
       if (!c.ok()) return c.status();
       cols = *c;
       nfields = f.size();
@@ -303,7 +309,10 @@ Status ParseTroveJson(std::string_view text, const std::string& source, Sink& si
   if (!arr.is_array()) return Bad(source, 1, "expected a JSON array of connection records");
   for (size_t i = 0; i < arr.size(); ++i) {
     PlanConn pc;
-    Status st = ParseJsonRecord(arr[i], "orig_bytes", "resp_bytes", false,
+    // As for CSV: wire frame bytes, or an old record's captured bytes.
+    const bool wire = arr[i].is_object() && arr[i].contains("orig_wire_bytes");
+    Status st = ParseJsonRecord(arr[i], wire ? "orig_wire_bytes" : "orig_bytes",
+                                wire ? "resp_wire_bytes" : "resp_bytes", false,
                                 source + ": record " + std::to_string(i + 1), &pc);
     if (!st.ok()) {
       TROVE_RETURN_IF_ERROR(sink.Reject(st));
@@ -421,7 +430,7 @@ std::string ConnKey(std::string_view proto, std::string_view a_host, std::string
 }
 
 PlanConn PlanConnFromRow(const ConnLogRow& row, const std::string& segment) {
-  PlanConn c{row.ts_ns, row.duration_ns, row.orig_bytes + row.resp_bytes, {}, segment};
+  PlanConn c{row.ts_ns, row.duration_ns, row.orig_wire_bytes + row.resp_wire_bytes, {}, segment};
   c.key = ConnKey(row.proto, row.orig_h, std::to_string(row.orig_p), row.resp_h,
                   std::to_string(row.resp_p));
   return c;

@@ -4,11 +4,14 @@
 // directions. Parsed from text whose format is detected from the content:
 //   - `trove flows --format csv` (header line "ts,uid,...")
 //   - `trove flows --format json` (one JSON array of objects)
+//   (both in today's layout, whose bytes are orig_wire_bytes +
+//   resp_wire_bytes, or the layout before index format 4, recognised by
+//   the absence of orig_wire_bytes: orig_bytes + resp_bytes, captured)
 //   - Zeek conn.log TSV (`#separator`/`#fields` header lines)
 //   - Zeek conn.log JSON lines (one object per line; ts as epoch seconds or
 //     RFC 3339, as Zeek's JSON::TS_ISO8601 writes it)
-// or taken from trove's own rows (ConnLogRow). Bytes: trove's captured bytes
-// of both directions; Zeek's orig_bytes + resp_bytes (payload) or, with
+// or taken from trove's own rows (ConnLogRow). Bytes: trove's wire frame
+// bytes of both directions (captured bytes in the old layout); Zeek's orig_bytes + resp_bytes (payload) or, with
 // ZeekBytes::kIp, orig_ip_bytes + resp_ip_bytes. Zeek's unset value "-"
 // counts as 0 for bytes and duration. A malformed record is an
 // InvalidArgument naming the source, the line (record for a JSON array) and

@@ -114,6 +114,33 @@ TEST(ConnInputTest, TroveCsvAndJson) {
       << p.status().message();
 }
 
+// Since index format 4 trove's rows carry wire bytes; simulate takes those,
+// not the stored bytes (the old layout above is recognised by its header).
+TEST(ConnInputTest, TroveWireLayoutUsesWireBytes) {
+  const char csv[] =
+      "ts,uid,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,duration,orig_pkts,resp_pkts,"
+      "orig_ip_bytes,resp_ip_bytes,orig_wire_bytes,resp_wire_bytes,orig_stored_pkts,"
+      "resp_stored_pkts,orig_stored_bytes,resp_stored_bytes,conn_state,cut,sizes,segment\n"
+      "1.5,Cabc,10.0.0.1,1234,10.0.0.2,80,tcp,2,30,40,5000,900000,5420,900560,3,4,400,1200,SF,"
+      "true,wire,s1\n";
+  auto p = ParseConnRecords(csv, "f.csv", {});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->conns.size(), 1u);
+  EXPECT_EQ(p->conns[0].bytes, 5420u + 900560u);
+  EXPECT_EQ(p->conns[0].segment, "s1");
+  const char json[] =
+      "[{\"ts_ns\": 1, \"duration\": \"0\", \"orig_wire_bytes\": 70, \"resp_wire_bytes\": 80, "
+      "\"orig_stored_bytes\": 7, \"resp_stored_bytes\": 8}]";
+  p = ParseConnRecords(json, "f.json", {});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->conns[0].bytes, 150u);
+  // A wire-layout record without resp_wire_bytes names that field.
+  p = ParseConnRecords("[{\"ts_ns\": 1, \"duration\": \"0\", \"orig_wire_bytes\": 1}]", "g.json", {});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("record 1: field 'resp_wire_bytes'"), std::string::npos)
+      << p.status().message();
+}
+
 TEST(ConnInputTest, UnknownFormatAndEmptyInput) {
   EXPECT_FALSE(ParseConnRecords("hello world\n", "x", {}).ok());
   EXPECT_FALSE(ParseConnRecords("  \n", "x", {}).ok());

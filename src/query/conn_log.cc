@@ -38,7 +38,7 @@ std::string Uid(const ConnRecord& r, const std::string& segment) {
 }
 
 std::string State(const ConnRecord& r, int o, int p, bool tcp) {
-  const uint64_t resp_pkts = r.packets[p];
+  const uint64_t resp_pkts = r.wire_packets[p];
   if (!tcp) return resp_pkts ? "SF" : "S0";
   const uint8_t of = r.tcp_flags[o], rf = r.tcp_flags[p];
   constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04;
@@ -53,7 +53,8 @@ std::string State(const ConnRecord& r, int o, int p, bool tcp) {
 
 }  // namespace
 
-bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLogRow* out) {
+bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLogRow* out,
+                    uint32_t index_version) {
   if (r.has(ConnRecord::kNonIp)) return false;
   const FlowKey& k = r.key;
   const bool orig_hi = r.has(ConnRecord::kOrigIsHi);
@@ -89,10 +90,17 @@ bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLo
   }
   if (k.kind == FlowKind::kFragment) row.proto = "fragment";
   row.duration_ns = r.last_ts_ns - r.first_ts_ns;
-  row.orig_bytes = r.bytes[o];
-  row.resp_bytes = r.bytes[p];
-  row.orig_pkts = r.packets[o];
-  row.resp_pkts = r.packets[p];
+  row.orig_pkts = r.wire_packets[o];
+  row.resp_pkts = r.wire_packets[p];
+  row.orig_ip_bytes = r.ip_bytes[o];
+  row.resp_ip_bytes = r.ip_bytes[p];
+  row.orig_wire_bytes = r.wire_bytes[o];
+  row.resp_wire_bytes = r.wire_bytes[p];
+  row.orig_stored_pkts = r.packets[o];
+  row.resp_stored_pkts = r.packets[p];
+  row.orig_stored_bytes = r.bytes[o];
+  row.resp_stored_bytes = r.bytes[p];
+  row.sizes = index_version == 0 || index_version >= 4 ? "wire" : "stored";
   row.conn_state = State(r, o, p, k.proto == 6 && k.kind == FlowKind::kTransport);
   row.cut = r.has(ConnRecord::kCut);
   *out = std::move(row);
@@ -106,12 +114,18 @@ Result<std::vector<ConnLogEntry>> CollectConnLog(Catalog& catalog, const Segment
   std::vector<ConnLogEntry> rows;
   for (const SegmentRecord& s : *segs) {
     auto ix = ReadIndexFile(IndexPathFor(s.path));
-    if (!ix.ok() || ix->segment_bytes != s.file_bytes) ix = BuildIndexFromSegment(s.path, s.name);
+    bool rebuilt = false;
+    if (!ix.ok() || ix->segment_bytes != s.file_bytes) {
+      ix = BuildIndexFromSegment(s.path, s.name);
+      rebuilt = true;
+    }
     if (!ix.ok()) return ix.status();
     for (const ConnRecord& r : ix->conns) {
       ConnLogEntry e;
-      if (!range.Overlaps(r.first_ts_ns, r.last_ts_ns) || !MakeConnLogRow(r, s.name, &e.row))
+      if (!range.Overlaps(r.first_ts_ns, r.last_ts_ns) ||
+          !MakeConnLogRow(r, s.name, &e.row, ix->decoded_version))
         continue;
+      if (rebuilt) e.row.sizes = "segment";
       e.segment = s.name;
       rows.push_back(std::move(e));
     }

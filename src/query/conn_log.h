@@ -6,9 +6,17 @@
 //   S0 (orig SYN, no reply), REJ (SYN answered by RST), RSTO/RSTR (reset
 //   by orig/resp), SF (FIN both ways; non-TCP: both directions seen),
 //   S1 (SYN both ways, not closed), OTH (anything else).
-// bytes are captured bytes of whole packets (Zeek counts payload bytes).
-// A connection spanning segments yields one row per segment. `cut` is
-// always false until the cutoff stage fills ConnRecord::kCut.
+// Sizes (docs/CLI.md `flows`): *_pkts, *_ip_bytes (Zeek's meaning) and
+// *_wire_bytes (frame lengths, the unit of the cutoff) count the
+// connection as seen on the wire, including packets shortened or dropped
+// by the cutoff; *_stored_pkts/*_stored_bytes what the segment holds.
+// `sizes` says where the wire counts come from: "wire" (an index written
+// while storing, format v4), "segment" (rebuilt from the segment file:
+// packets dropped past a cutoff are missing), "stored" (an index older
+// than v4: the wire columns repeat the stored counts, IP bytes are 0).
+// A connection spanning segments yields one row per segment; a packet is
+// counted in the row of the segment of its class that was open when it
+// arrived. `cut`: a stored packet was past the connection's cutoff.
 // CollectConnLog reads the rows of the stored raw segments a query selects
 // (the index file, or the segment itself when the index is missing or
 // stale); `trove flows` and `trove simulate --store` share it.
@@ -31,13 +39,20 @@ struct ConnLogRow {
   uint32_t orig_p = 0, resp_p = 0;
   std::string proto;  // tcp, udp, icmp, icmp6, or the IP protocol number
   int64_t duration_ns = 0;
-  uint64_t orig_bytes = 0, resp_bytes = 0, orig_pkts = 0, resp_pkts = 0;
+  uint64_t orig_pkts = 0, resp_pkts = 0;
+  uint64_t orig_ip_bytes = 0, resp_ip_bytes = 0;
+  uint64_t orig_wire_bytes = 0, resp_wire_bytes = 0;
+  uint64_t orig_stored_pkts = 0, resp_stored_pkts = 0;
+  uint64_t orig_stored_bytes = 0, resp_stored_bytes = 0;
   std::string conn_state;
   bool cut = false;
+  std::string sizes = "wire";  // "wire", "segment" or "stored" (above)
 };
 
-// False for the non-IP record (it is no connection).
-bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLogRow* out);
+// False for the non-IP record (it is no connection). `index_version`: the
+// format version the record was decoded from (0: built from packets).
+bool MakeConnLogRow(const ConnRecord& r, const std::string& segment_name, ConnLogRow* out,
+                    uint32_t index_version = 0);
 
 struct ConnLogEntry {
   ConnLogRow row;

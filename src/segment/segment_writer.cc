@@ -191,6 +191,11 @@ Status SegmentWriter::Append(const PacketRef& p, const DecodedPacket& d) {
   return Status::Ok();
 }
 
+void SegmentWriter::NoteNotStored(const PacketRef& p, const DecodedPacket& d) {
+  if (!seg_) return;
+  for (auto* o : observers_) o->OnPacketNotStored(seg_->name, p, d);
+}
+
 void SegmentWriter::MakeVisible(int64_t now) {
   if (!seg_ || opts_.visible_within_ns <= 0 || seg_->size() == seg_->visible ||
       now - last_visible_ns_ < opts_.visible_within_ns)

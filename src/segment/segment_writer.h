@@ -54,6 +54,11 @@ class SegmentObserver {
   // A packet was appended at byte `offset` of the open segment `name`.
   virtual void OnPacketStored(const std::string& /*name*/, const PacketRef&, const DecodedPacket&,
                               uint64_t /*offset*/) {}
+  // A packet of this segment's stream that was not stored (dropped past
+  // its connection's cutoff) arrived while `name` was the open segment;
+  // the packet and its view are as they arrived (not shortened).
+  virtual void OnPacketNotStored(const std::string& /*name*/, const PacketRef&,
+                                 const DecodedPacket&) {}
   // A segment was published and catalogued.
   virtual void OnSegmentPublished(const SegmentRecord&) {}
 };
@@ -115,6 +120,10 @@ class SegmentWriter {
   // handled here (failover, alarm, counted); a non-ok status means a bug or
   // an unrecoverable state and ends the pipeline.
   Status Append(const PacketRef& p, const DecodedPacket& d);
+  // A packet of this stream the cutoff did not store: the observers see it
+  // (OnPacketNotStored) when a segment is open; otherwise nothing happens.
+  // Never blocks, never rotates.
+  void NoteNotStored(const PacketRef& p, const DecodedPacket& d);
   // Housekeeping from the writer thread when idle or periodically: primary
   // probe, live time rotation, retry after both areas were full.
   void Tick(int64_t now_wall_ns);

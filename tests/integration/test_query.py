@@ -262,12 +262,14 @@ def register():
 
 
 def v3_to_v2(data: bytes) -> bytes:
-    """An index file of format version 3 rewritten as version 2, from
-    docs/FORMAT.md alone: the same records (their encoding is shared), the
-    postings as (entry, id list) pairs, the time map; no special list."""
+    """An index file of format version 3 or 4 rewritten as version 2, from
+    docs/FORMAT.md alone: the same records (their encoding is shared; a
+    version-4 record loses its six wire-count svarints), the postings as
+    (entry, id list) pairs, the time map; no special list."""
     import hashlib
     import struct
-    assert data[:8] == b"TROVEIDX" and struct.unpack_from("<I", data, 8)[0] == 3
+    version = struct.unpack_from("<I", data, 8)[0]
+    assert data[:8] == b"TROVEIDX" and version in (3, 4)
     body = data[32:]
     dir_len = struct.unpack_from("<I", body, 0)[0]
     at = 4
@@ -291,8 +293,27 @@ def v3_to_v2(data: bytes) -> bytes:
             p += 1
         return p - off
 
+    def varint_end(p):
+        while body[p] & 0x80:
+            p += 1
+        return p + 1
+
+    records = body[sec[1]:sec[2]]
+    if version == 4:  # drop the wire counts: after key (46 bytes) and 6 varints
+        starts = [struct.unpack_from("<Q", body, sec[0] + 8 * k)[0] for k in range(nrec)]
+        records = bytearray()
+        for k, s in enumerate(starts):
+            a = sec[1] + s
+            e = sec[1] + starts[k + 1] if k + 1 < nrec else sec[2]
+            p = a + 46
+            for _ in range(6):  # first ts, duration, packets x2, bytes x2
+                p = varint_end(p)
+            q = p
+            for _ in range(6):  # the wire counts
+                q = varint_end(q)
+            records += body[a:p] + body[q:e]
     out = bytearray(fixed)
-    out += struct.pack("<I", nrec) + body[sec[1]:sec[2]]
+    out += struct.pack("<I", nrec) + bytes(records)
     out += struct.pack("<I", naddr)
     for k in range(naddr):
         e = sec[2] + 24 * k
@@ -310,10 +331,11 @@ def v3_to_v2(data: bytes) -> bytes:
 
 
 def old_index_case():
-    """Indexes of format version 2 (converted from the version-3 files by an
+    """Indexes of format version 2 (converted from the version-4 files by an
     independent writer, above) still serve queries exactly; fsck --dry-run
-    lists them, and fsck rewrites them in version 3 byte for byte as the
-    writer made them."""
+    lists them, and fsck rewrites them in version 4 byte for byte as the
+    writer made them (rebuilt from the segment: nothing was cut here, so the
+    wire counts come out the same)."""
     st = setup()
     idx = [it.Path(s["path"][: -len(".pcapng")] + ".idx") for s in st["segs"]]
     orig = {p: p.read_bytes() for p in idx}
@@ -324,6 +346,12 @@ def old_index_case():
               if not s.get("open")), f"version-2 indexes not used: {plan['segments']}")
     check_query(f"host {AFS_SERVER} or udp")
     check_query("tcp and not port 22")
+    # trove flows says the sizes of an old index are the stored counts.
+    rows = it.parse_json(st["store"].run("flows", "--format", "json").stdout, "trove flows")
+    check(rows and all(r["sizes"] == "stored" for r in rows),
+          f"flows over version-2 indexes: sizes {sorted({r['sizes'] for r in rows})}")
+    check(all(r["orig_pkts"] == r["orig_stored_pkts"] and r["resp_ip_bytes"] == 0 for r in rows),
+          "flows over version-2 indexes: wire columns are not the stored counts")
     dry = st["store"].fsck("--dry-run")
     check_eq(len(dry.get("indexes_old", [])), len(idx), "fsck --dry-run: indexes_old")
     check(all(p.read_bytes()[8] == 2 for p in idx), "fsck --dry-run rewrote an index")
@@ -331,6 +359,8 @@ def old_index_case():
     check_eq(len(doc.get("indexes_upgraded", [])), len(idx), "fsck: indexes_upgraded")
     for p, b in orig.items():
         check(p.read_bytes() == b, f"{p.name}: the upgraded index differs from the writer's")
+    rows = it.parse_json(st["store"].run("flows", "--format", "json").stdout, "trove flows")
+    check(all(r["sizes"] == "wire" for r in rows), "flows after the upgrade: sizes")
     check_eq(st["store"].fsck().get("indexes_upgraded"), [], "second fsck upgrades")
     check_query(f"host {AFS_SERVER} or udp")
 
@@ -367,7 +397,8 @@ def flows_case():
                     acc.extend(it.read_packets(out))
             check_eq(r["orig_pkts"] + r["resp_pkts"], len(want_all), f"packets of {flt}")
             check_eq(r["orig_pkts"], len(want_fwd), f"orig packets of {fwd}")
-            check_eq(r["orig_bytes"] + r["resp_bytes"], sum(p[1] for p in want_all), f"bytes of {flt}")
+            check_eq(r["orig_stored_bytes"] + r["resp_stored_bytes"], sum(p[1] for p in want_all),
+                     f"bytes of {flt}")
             first = min(want_all, key=lambda p: p[0])
             check_eq(r["ts_ns"], first[0], f"first timestamp of {flt}")
             check(first in want_fwd, f"{flt}: the originator did not send the first packet")

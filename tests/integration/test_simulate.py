@@ -5,7 +5,7 @@
     `--snaplen 0`. Oracle: `tshark -T fields` grouped by tcp.stream gives each
     connection's first/last timestamp and captured bytes. The sizes trove
     flows reports must be those; `trove simulate` with cutoff none must report
-    the trace's bytes, with cutoffs 20000 and 1500 the sum of min(B, cutoff)
+    the trace's wire bytes (frame.len), with cutoffs 20000 and 1500 the sum of min(B, cutoff)
     computed here; the whole-connection counts and the storage series (bin
     1 s, retention 3 s) must equal a recomputation of the documented method
     in Python (exact fractions). The same result comes from the store
@@ -14,6 +14,9 @@
     cutoff none the total is the sum of tshark's frame.cap_len over every IP
     packet, and the kept volume for a cutoff equals sum(min(B, cutoff)) over
     the connection sizes of `trove flows --format json`.
+  * old_layout: flows CSV/JSON in the layout before index format 4
+    (orig_bytes/resp_bytes, no orig_wire_bytes) is read by its header; the
+    total is the hand-computed sum of its orig_bytes + resp_bytes.
   * zeek_tsv / zeek_json: a conn.log written here by hand (Zeek's TSV with
     #fields, and the same records as JSON lines) gives the hand-computed
     bins, storage curve, totals and CCDF quantiles.
@@ -39,10 +42,11 @@ def ns(text: str) -> int:
     return int(Decimal(text) * NS)
 
 
-def tshark_streams(path):
-    """{tcp.stream: [first_ns, last_ns, bytes]} from tshark fields."""
+def tshark_streams(path, size="frame.len"):
+    """{tcp.stream: [first_ns, last_ns, bytes]} from tshark fields (bytes:
+    `size` summed, frame.len = wire bytes by default)."""
     p = it.run(["tshark", "-r", path, "-n", "-T", "fields", "-E", "occurrence=f",
-                "-e", "tcp.stream", "-e", "frame.time_epoch", "-e", "frame.cap_len"], timeout=300)
+                "-e", "tcp.stream", "-e", "frame.time_epoch", "-e", size], timeout=300)
     streams = {}
     for line in p.stdout.splitlines():
         sid, ts, cap = line.split("\t")
@@ -106,7 +110,8 @@ def ftp_trace():
     check_eq(len(streams), 3, "tshark TCP streams in ndpi_ftp.pcap")
     oracle = sorted((s[0], s[1] - s[0], s[2]) for s in streams.values())
     rows = it.parse_json(store.run("flows", "--format", "json").stdout, "trove flows")
-    got = sorted((r["ts_ns"], ns(r["duration"]), r["orig_bytes"] + r["resp_bytes"]) for r in rows)
+    got = sorted((r["ts_ns"], ns(r["duration"]), r["orig_wire_bytes"] + r["resp_wire_bytes"])
+                 for r in rows)
     check_eq(got, oracle, "connections (ts_ns, duration_ns, bytes) vs tshark")
     (tmp / "flows.json").write_text(store.run("flows", "--format", "json").stdout)
     (tmp / "flows.csv").write_text(store.run("flows", "--format", "csv").stdout)
@@ -148,6 +153,36 @@ def ftp_trace():
 
 
 @it.case
+def old_layout():
+    """`trove flows` output from before index format 4 (orig_bytes and
+    resp_bytes: captured bytes; no orig_wire_bytes), recognised by its
+    header: simulate sums orig_bytes + resp_bytes, which are made different
+    from the wire bytes here, and reads JSON of that layout the same way."""
+    store, tmp = ftp_store()
+    rows = it.parse_json(store.run("flows", "--format", "json").stdout, "trove flows")
+    old_cols = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto",
+                "duration", "orig_bytes", "resp_bytes", "orig_pkts", "resp_pkts", "conn_state",
+                "cut", "segment"]
+    old = []
+    for r in rows:
+        o = {k: r[k] for k in old_cols if k in r}
+        o["orig_bytes"], o["resp_bytes"] = r["orig_wire_bytes"] // 2, r["resp_wire_bytes"] // 2
+        old.append(o)
+    csv = ",".join(old_cols) + "\n" + "".join(
+        ",".join(str(o[k]).lower() if isinstance(o[k], bool) else str(o[k]) for k in old_cols) + "\n"
+        for o in old)
+    (tmp / "old.csv").write_text(csv)
+    (tmp / "old.json").write_text(__import__("json").dumps(old))
+    want = sum(o["orig_bytes"] + o["resp_bytes"] for o in old)
+    check(want * 2 < sum(r["orig_wire_bytes"] + r["resp_wire_bytes"] for r in rows) + 2 * len(rows),
+          "old-layout bytes differ from the wire bytes")
+    for name, fmt in (("old.csv", "trove-csv"), ("old.json", "trove-json")):
+        doc = simulate(store, "--cutoff", "none", tmp / name)
+        check_eq(doc["input"]["sources"][0]["format"], fmt, f"{name}: format detected")
+        check_eq(doc["cutoffs"][0]["total_bytes"], want, f"{name}: total = orig_bytes + resp_bytes")
+
+
+@it.case
 def split_segments():
     """The FTP data connection split over many 200 KB segments is still one
     connection of tshark's size: rows of different segments are joined."""
@@ -178,10 +213,10 @@ def afs_totals():
         store = it.new_store(tmp)
         path = it.SHARED_PCAPS / "tcpdump_afs.pcap"
         store.run("import", "--snaplen", "0", path)
-        p = it.run(["tshark", "-r", path, "-n", "-Y", "ip or ipv6", "-T", "fields", "-e", "frame.cap_len"])
+        p = it.run(["tshark", "-r", path, "-n", "-Y", "ip or ipv6", "-T", "fields", "-e", "frame.len"])
         ip_bytes = sum(int(x) for x in p.stdout.split())
         rows = it.parse_json(store.run("flows", "--format", "json").stdout, "trove flows")
-        sizes = [r["orig_bytes"] + r["resp_bytes"] for r in rows]
+        sizes = [r["orig_wire_bytes"] + r["resp_wire_bytes"] for r in rows]
         doc = simulate(store, "--cutoff", "none", "--cutoff", "1000", "--retention", "2h")
         check_eq(doc["cutoffs"][0]["total_bytes"], ip_bytes, "total bytes = tshark's IP bytes")
         check_eq(doc["cutoffs"][0]["kept_bytes"], ip_bytes, "cutoff none keeps everything")
