@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -58,6 +59,16 @@ Result<std::string> DetectTraceFormat(const std::string& path) {
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   auto fmt = DetectTraceFormat(path);
   if (!fmt.ok()) return fmt.status();
+  if (*fmt == "pcapng" && HasSeveralInterfaces(path)) {
+    // libpcap does not say which interface a packet came from (and refuses
+    // interfaces of different link types): read it ourselves.
+    std::unique_ptr<FileSource> s(new FileSource());
+    s->path_ = path;
+    s->pcapng_ = true;
+    TROVE_RETURN_IF_ERROR(s->StartOwnReader(0));
+    s->total_ = s->map_->size();
+    return s;
+  }
   // libpcap reads each record with two small fread()s; a large stdio
   // buffer turns them into one read(2) per kReadBuffer bytes instead of one
   // per 4 KiB. libpcap stays the reader (it owns and closes the FILE).
@@ -113,6 +124,16 @@ bool FileSource::RefusedValidPcapng(const std::string& e) {
   return false;
 }
 
+bool FileSource::HasSeveralInterfaces(const std::string& path) {
+  auto m = MappedFile::Open(path);
+  if (!m.ok()) return false;  // libpcap reports it
+  int idbs = 0;
+  PcapngVisitor v;
+  v.on_interface = [&](const InterfaceInfo&, uint64_t) { return ++idbs < 2; };
+  ParsePcapng((*m)->data(), (*m)->size(), v);
+  return idbs >= 2;
+}
+
 bool FileSource::WholeFileIsValidPcapng() const {
   // libpcap stopped at something trove's parser accepts (e.g. a section of
   // the other byte order, whose SHB libpcap reads with the old one).
@@ -132,11 +153,18 @@ Status FileSource::StartOwnReader(uint64_t skip_below) {
     pcap_close(pcap_);
     pcap_ = nullptr;
   }
+  // linktype(): the first packet's (else the first interface's).
+  bool have_packet = false;
   PcapngVisitor v;
-  v.on_packet = [](const PcapngPacket&) { return false; };
+  v.on_packet = [&](const PcapngPacket& p) {
+    linktype_ = DltOfLinkType(p.linktype);
+    have_packet = true;
+    return false;
+  };
   PcapngParseResult r = own_->Parse(map_->data(), map_->size(), v);  // to the first packet
-  if (!r.error.ok() || r.truncated) return Status::Ok();  // Read() reports it at its offset
-  if (!own_->interfaces().empty()) linktype_ = DltOfLinkType(own_->interfaces()[0].linktype);
+  if (!have_packet && !own_->interfaces().empty())
+    linktype_ = DltOfLinkType(own_->interfaces()[0].linktype);
+  (void)r;  // an error or truncation: Read() reports it at its offset
   // Parse again from the start: the probe consumed the first packet.
   own_ = std::make_unique<PcapngParser>();
   return Status::Ok();
@@ -146,6 +174,21 @@ PacketSource::ReadResult FileSource::ReadOwn(PacketRef* out) {
   PcapngPacket pkt;
   bool got = false;
   PcapngVisitor v;
+  v.on_section = [&](const SectionInfo&, uint64_t) {
+    section_ifaces_.clear();
+    return true;
+  };
+  v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
+    static std::atomic<uint64_t> next_uid{1};  // identity only; never on the per-packet path
+    PacketInterface& pi = ifaces_->emplace_back();
+    pi.uid = next_uid.fetch_add(1, std::memory_order_relaxed);
+    pi.linktype = DltOfLinkType(i.linktype);
+    pi.snaplen = i.snaplen;
+    pi.name = i.name;
+    pi.description = i.description;
+    section_ifaces_.push_back(&pi);
+    return true;
+  };
   v.on_packet = [&](const PcapngPacket& p) {
     if (p.block_offset < skip_below_) return true;  // libpcap delivered it
     pkt = p;
@@ -158,6 +201,7 @@ PacketSource::ReadResult FileSource::ReadOwn(PacketRef* out) {
     out->caplen = pkt.caplen;
     out->wirelen = pkt.wirelen;
     out->linktype = DltOfLinkType(pkt.linktype);
+    out->iface = section_ifaces_[pkt.interface_id];  // the parser checked the id
     out->data = pkt.data;
     offset_ = own_->offset();
     return ReadResult::kPacket;

@@ -6,14 +6,17 @@
 // Errors name the file and the byte offset of the record that could not be
 // read; the records before it have already been delivered.
 //
-// pcapng files libpcap refuses although they are valid (interfaces with
+// pcapng files with more than one interface description (found by walking
+// the blocks once at Open; libpcap cannot say which interface a packet came
+// from) and pcapng files libpcap refuses although they are valid (interfaces with
 // different link types or snapshot lengths, sections of different byte
 // orders: what Wireshark writes when capturing on several interfaces; or
 // any file libpcap stops in although trove's parser reads all of it) are
 // read from the block libpcap stopped at with trove's own parser
 // (segment/pcapng_format.h) over a read-only map of the file: every packet
-// then carries its own interface's link type (PacketRef::linktype), and
-// linktype() stays the first interface's.
+// then carries its own interface's link type (PacketRef::linktype) and
+// interface (PacketRef::iface: name, link type, snaplen; owned by this
+// source), and linktype() is the first packet's link type.
 //
 // Timestamps are taken as the file says:
 // - classic pcap seconds are unsigned 32-bit (1970..2106); libpcap reads
@@ -25,7 +28,9 @@
 // - a pcapng time outside the int64 ns range (after 2262) ends the import
 //   as a malformed record: error naming the file and the block's offset.
 
+#include <deque>
 #include <memory>
+#include <vector>
 
 #include "capture/packet_source.h"
 #include "segment/pcapng_format.h"
@@ -52,6 +57,9 @@ class FileSource final : public PacketSource {
   uint64_t offset() const { return offset_; }
   // Records whose fraction of a second was >= 1 s (carried into the seconds).
   uint64_t oversized_fractions() const { return oversized_fractions_; }
+  // Keeps the PacketInterfaces this source hands out (PacketRef::iface)
+  // alive after the source is gone, e.g. while packets still wait in a ring.
+  std::shared_ptr<const void> interfaces_owner() const { return ifaces_; }
   // True once trove's own pcapng reader took over from libpcap.
   bool own_reader() const { return own_ != nullptr; }
 
@@ -62,6 +70,8 @@ class FileSource final : public PacketSource {
   // The whole file parses as pcapng with trove's parser (only asked after
   // libpcap failed with another message).
   bool WholeFileIsValidPcapng() const;
+  // The pcapng file has more than one Interface Description Block.
+  static bool HasSeveralInterfaces(const std::string& path);
   // Switches to the own reader; packets in blocks before `skip_below` have
   // been delivered already.
   Status StartOwnReader(uint64_t skip_below);
@@ -80,6 +90,10 @@ class FileSource final : public PacketSource {
   std::unique_ptr<MappedFile> map_;
   std::unique_ptr<PcapngParser> own_;
   uint64_t skip_below_ = 0;
+  // Every IDB read (stable addresses), shared with interfaces_owner().
+  std::shared_ptr<std::deque<PacketInterface>> ifaces_ =
+      std::make_shared<std::deque<PacketInterface>>();
+  std::vector<const PacketInterface*> section_ifaces_;  // the current section's, by id
 };
 
 // Identifies a trace by its first four bytes: "pcap", "pcap-ns",

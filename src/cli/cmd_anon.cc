@@ -262,6 +262,15 @@ void RegisterAnon(CLI::App& app, GlobalOptions& /*g*/) {
         break;
       }
       if (r != PacketSource::ReadResult::kPacket) continue;
+      if (pkt.linktype != dlt) {  // a pcapng with interfaces of several link types
+        input_error = o->in + ": a packet of link type " + LinkTypeName(pkt.linktype) +
+                      " after link type " + LinkTypeName(dlt) +
+                      " in the record ending at offset " +
+                      std::to_string((*src)->BytesConsumed()) +
+                      ": trove anon writes one link type; split the file per interface "
+                      "(e.g. tshark -Y frame.interface_id==N -w) and anonymise each part";
+        break;
+      }
       Decode(pkt, &d);
       if (xf.Apply(pkt, d, &out, &wirelen)) {
         st = w.Write(pkt.ts_ns, static_cast<uint32_t>(out.size()), wirelen, out.data());

@@ -165,6 +165,10 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
   }
   const uint32_t snaplen = opts_.snaplen;
   const double speed = opts_.replay_speed;
+  // Packets name their interface (PacketRef::iface) owned by their file's
+  // source; packets of a closed file may still be in the ring or being
+  // written, so the interfaces live until the run is over.
+  std::vector<std::shared_ptr<const void>> interfaces;
   auto produce = [&, snaplen, speed](PacketRing& ring, Shared& sh, IngestResult& result) {
     uint64_t done_before = 0;
     bool anchored = false;
@@ -179,6 +183,7 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
         continue;
       }
       FileSource& s = **src;
+      interfaces.push_back(s.interfaces_owner());
       PacketRef p;
       bool aborted = false;
       for (;;) {
