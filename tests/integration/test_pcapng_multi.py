@@ -11,6 +11,11 @@ captures on several interfaces; built here with mergecap -F pcapng and cat):
     single-link-type source traces (merged by time);
   * a file cut inside a block after the first interface change is refused
     with exit 2, naming the file and the block's offset; the prefix is kept.
+  * named interfaces (eth0, eth1: EN10MB; tun0: raw IP, µs resolution):
+    every stored packet has tshark's interface name of the original, and the
+    segments' IDBs hold eth0+eth1 and tun0;
+  * `trove anon` (one output link type) stops at the first packet of a
+    second link type: exit 2, the file named, the prefix written.
 Timestamps (hand-built pcap records, python struct):
   * seconds 0xF0000000 (2097) is stored as tshark shows it, and the segment
     is named after 2097;
@@ -18,7 +23,8 @@ Timestamps (hand-built pcap records, python struct):
     seconds 1000 and 1500000000 ns unnormalised ("1000.1500000000"); the
     stored time is their sum, 1001.5 s (docs/FORMAT.md);
   * a pcapng whose timestamp does not fit in int64 ns is refused with the
-    file and the EPB's offset; the packets before it are stored.
+    file and the EPB's offset, with several interfaces (trove's reader) and
+    with one (libpcap); the packets before it are stored.
 """
 
 import json
@@ -380,6 +386,18 @@ def pcapng_time_overflow_is_refused_with_offset():
         check_eq(sorted(stored_times(store)), [1_700_000_000_000_000_000, 1_700_000_000_000_000_001],
                  "the prefix is stored")
         store.assert_consistent("after the refused import")
+
+        # The same with one interface (libpcap reads it; trove checks its time).
+        one = tmp / "overflow1.pcapng"
+        head1 = shb + idb0 + good[0]
+        one.write_bytes(head1 + epb(0, 2**63 + 5, ETH_FRAME) + epb(0, 1_700_000_000_000_000_002, ETH_FRAME))
+        store1 = it.new_store(tmp, name="store1")
+        p = store1.run("import", "--snaplen", "0", one, check_rc=None)
+        check_eq(p.returncode, 2, f"exit status, one interface (stderr {p.stderr.strip()[:300]!r})")
+        check(one.name in p.stderr and f"offset {len(head1)}" in p.stderr,
+              f"stderr should name {one.name} and offset {len(head1)}: {p.stderr.strip()[:400]!r}")
+        check_eq(stored_times(store1), [1_700_000_000_000_000_000], "the prefix is stored (one interface)")
+        store1.assert_consistent("after the refused import (one interface)")
 
 
 if __name__ == "__main__":
