@@ -74,6 +74,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const PcapngParseResult again = ParsePcapng(data, r.complete_bytes, PcapngVisitor{});
     Check(again.error.ok() && !again.truncated && again.complete_bytes == r.complete_bytes);
   }
+  // The resumable parser (FileSource's own reader), one packet per call,
+  // must see the same packets and end in the same state as one parse.
+  {
+    PcapngParser resumable;
+    uint64_t count = 0, whole_count = 0;
+    PcapngVisitor one;
+    one.on_packet = [&](const PcapngPacket& p) {
+      Check(p.data >= data && p.caplen <= static_cast<size_t>(data + size - p.data));
+      ++count;
+      return false;
+    };
+    PcapngVisitor all;
+    all.on_packet = [&](const PcapngPacket&) {
+      ++whole_count;
+      return true;
+    };
+    ParsePcapng(data, size, all);
+    PcapngParseResult step;
+    do {
+      step = resumable.Parse(data, size, one);
+    } while (step.stopped);
+    Check(count == whole_count);
+    Check(step.error.ok() == r.error.ok() && step.truncated == r.truncated);
+    Check(step.complete_bytes == r.complete_bytes || r.stopped);
+  }
   g_sink = sum;
   return 0;
 }

@@ -36,6 +36,7 @@ bool PacketRing::TryPush(const PacketRef& pkt) {
   h->wirelen = pkt.wirelen;
   h->linktype = pkt.linktype;
   h->reserved = 0;
+  h->iface = pkt.iface;
   h->ts_ns = pkt.ts_ns;
   std::memcpy(buf_.get() + pos + kHeader, pkt.data, pkt.caplen);
   head_.store(head + need, std::memory_order_release);
@@ -62,6 +63,7 @@ bool PacketRing::Peek(PacketRef* out) {
     out->caplen = h->caplen;
     out->wirelen = h->wirelen;
     out->linktype = h->linktype;
+    out->iface = h->iface;
     out->data = buf_.get() + pos + kHeader;
     peeked_size_ = h->size;
     return true;

@@ -51,9 +51,10 @@ class PacketRing {
     uint16_t linktype;
     uint16_t reserved;
     int64_t ts_ns;
+    const PacketInterface* iface;  // owned by the source (PacketRef::iface)
   };
   static constexpr size_t kHeader = sizeof(RecordHeader);
-  static_assert(kHeader == 24);
+  static_assert(kHeader == 32);
 
   size_t cap_;
   size_t mask_;

@@ -1,5 +1,5 @@
 // Tests for capture/packet_ring.h. Record sizes are hand-computed from the
-// layout (24-byte header + caplen, rounded up to 8) and the ring positions
+// layout (32-byte header + caplen, rounded up to 8) and the ring positions
 // in the wrap-around tests are worked out in the comments. The two-thread
 // stress test regenerates every packet's bytes from its sequence number on
 // the consumer side, so any reordering, loss, duplication or torn copy is
@@ -31,17 +31,17 @@ constexpr uint64_t kStressPackets = 1'000'000;
 constexpr uint64_t kStressPackets = 2'000'000;
 #endif
 
-// Size the ring uses for one record: 24-byte header + data, multiple of 8.
-constexpr size_t RecordSize(uint32_t caplen) { return (24 + size_t{caplen} + 7) / 8 * 8; }
-// caplen whose record is exactly `record` bytes (record is a multiple of 8, >= 24).
-constexpr uint32_t CaplenFor(size_t record) { return static_cast<uint32_t>(record - 24); }
+// Size the ring uses for one record: 32-byte header + data, multiple of 8.
+constexpr size_t RecordSize(uint32_t caplen) { return (32 + size_t{caplen} + 7) / 8 * 8; }
+// caplen whose record is exactly `record` bytes (record is a multiple of 8, >= 32).
+constexpr uint32_t CaplenFor(size_t record) { return static_cast<uint32_t>(record - 32); }
 
-static_assert(RecordSize(0) == 24);
-static_assert(RecordSize(1) == 32);
-static_assert(RecordSize(8) == 32);
-static_assert(RecordSize(9) == 40);
-static_assert(RecordSize(100) == 128);
-static_assert(RecordSize(1514) == 1544);
+static_assert(RecordSize(0) == 32);
+static_assert(RecordSize(1) == 40);
+static_assert(RecordSize(8) == 40);
+static_assert(RecordSize(9) == 48);
+static_assert(RecordSize(100) == 136);
+static_assert(RecordSize(1514) == 1552);
 
 uint64_t SplitMix(uint64_t* s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
@@ -118,8 +118,8 @@ TEST(PacketRing, PushPeekPopPreservesBytesAndHeaders) {
     used += RecordSize(sizes[i]);
     EXPECT_EQ(r.Used(), used);
   }
-  // 24+32+32+32+40+88+128+1544+9024
-  EXPECT_EQ(used, 10944u);
+  // 32+40+40+40+48+96+136+1552+9032
+  EXPECT_EQ(used, 11016u);
   for (size_t i = 0; i < std::size(sizes); ++i) {
     PacketRef a, b;
     ASSERT_TRUE(r.Peek(&a)) << i;
@@ -173,6 +173,27 @@ TEST(PacketRing, ExtremeHeaderValues) {
   EXPECT_EQ(p.linktype, 0);
 }
 
+TEST(PacketRing, CarriesTheInterfacePointer) {
+  PacketRing r(0);
+  PacketInterface eth1;
+  eth1.name = "eth1";
+  Synth a, b;
+  ASSERT_TRUE(Push(r, 1, 60, &a));
+  uint8_t bytes[4] = {1, 2, 3, 4};
+  PacketRef with;
+  with.caplen = with.wirelen = 4;
+  with.data = bytes;
+  with.iface = &eth1;
+  ASSERT_TRUE(r.TryPush(with));
+  PacketRef p;
+  ASSERT_TRUE(r.Peek(&p));
+  EXPECT_EQ(p.iface, nullptr);
+  r.Pop();
+  ASSERT_TRUE(r.Peek(&p));
+  EXPECT_EQ(p.iface, &eth1);
+  EXPECT_EQ(p.caplen, 4u);
+}
+
 // ------------------------------------------------------ wrap-around
 
 TEST(PacketRing, WrapAroundWritesAPadRecord) {
@@ -201,7 +222,7 @@ TEST(PacketRing, WrapAroundWritesAPadRecord) {
   ASSERT_TRUE(r.Peek(&p));  // skips the pad
   ExpectSame(p, b.ref, "B after the pad");
   EXPECT_EQ(r.Used(), 16384u);
-  // B sits at the start of the buffer: 32768 + 24 bytes before A2's payload.
+  // B sits at the start of the buffer, A2 at 32768 (both after a 32-byte header).
   EXPECT_EQ(a2_data - p.data, 32768);
   r.Pop();
   EXPECT_EQ(r.Used(), 0u);
@@ -265,7 +286,7 @@ TEST(PacketRing, RecordEndingExactlyAtTheBufferEndNeedsNoPad) {
 
 TEST(PacketRing, SmallestPadIsEightBytes) {
   // 65536 - 8 = 65528 bytes of records leave exactly 8 bytes before the end:
-  // too few for a 24-byte header, so the next record pads 8 bytes.
+  // too few for a 32-byte header, so the next record pads 8 bytes.
   PacketRing r(0);
   std::vector<Synth> pk(4);
   ASSERT_TRUE(Push(r, 0, CaplenFor(32768), &pk[0]));
@@ -273,8 +294,8 @@ TEST(PacketRing, SmallestPadIsEightBytes) {
   PacketRef p;
   ASSERT_TRUE(r.Peek(&p));
   r.Pop();                             // tail 32768
-  ASSERT_TRUE(Push(r, 2, 0, &pk[2]));  // 24 bytes: pad 8 + record at 0
-  EXPECT_EQ(r.Used(), 32760u + 8u + 24u);
+  ASSERT_TRUE(Push(r, 2, 0, &pk[2]));  // 32 bytes: pad 8 + record at 0
+  EXPECT_EQ(r.Used(), 32760u + 8u + 32u);
   ASSERT_TRUE(r.Peek(&p));
   ExpectSame(p, pk[1].ref, "1");
   r.Pop();

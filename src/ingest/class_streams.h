@@ -7,6 +7,11 @@
 //
 //  - A store without classes has one stream (class_name "", names
 //    LINK-START-XXXXXX), as before classes existed.
+//  - A segment holds one link type, so a class has one stream per link
+//    type it has seen (a pcapng with interfaces of several link types
+//    writes interleaved packets to parallel streams instead of rotating at
+//    every change); the streams of a class share its name and catalogue
+//    class, and a query merges them by time like any overlapping segments.
 //  - Every stream gets the same observers (indexing, class statistics,
 //    derived levels); they see packets of several open segments
 //    interleaved and key their state by segment name.
@@ -52,20 +57,26 @@ class ClassStreams {
   WriterCounters counters() const;
   // Ids of every stream's published segments, ascending.
   std::vector<int64_t> published_ids() const;
-  // The writer of class `k`, or nullptr before its first packet.
+  // The writer of class `k` used last, or nullptr before its first packet.
   const SegmentWriter* stream(size_t k) const {
-    return k < writers_.size() ? writers_[k].get() : nullptr;
+    return k < streams_.size() && !streams_[k].empty() ? streams_[k][0].writer : nullptr;
   }
+  // Streams opened (over classes and link types).
   size_t size() const { return writers_.size(); }
 
  private:
-  SegmentWriter& Open(size_t k);
+  struct Stream {
+    uint16_t linktype;
+    SegmentWriter* writer;  // owned by writers_
+  };
+  SegmentWriter& Open(size_t k, uint16_t linktype);
 
   SegmentWriterOptions base_;
   std::vector<std::string> class_names_;
   StorageRouter& router_;
   Catalog& catalog_;
-  std::vector<std::unique_ptr<SegmentWriter>> writers_;  // per class; null until used
+  std::vector<std::unique_ptr<SegmentWriter>> writers_;  // in opening order
+  std::vector<std::vector<Stream>> streams_;              // per class: by link type
   std::vector<SegmentObserver*> observers_;
   std::function<DropCounters()> drop_sampler_;
   bool sampler_given_ = false;

@@ -148,6 +148,45 @@ TEST(ClassStreams, NotStoredPacketsGoToTheirClassesOpenSegment) {
   EXPECT_EQ(s.counters().packets_stored, 2u);
 }
 
+// A trace interleaving two link types (a multi-interface pcapng) writes one
+// stream per link type of the class, not a segment per change; each
+// segment's packets equal, in order, the packets of its link type (read
+// back with tcpdump's link-type line and with the segment scanner).
+TEST(ClassStreams, InterleavedLinkTypesGetOneStreamEach) {
+  Harness h;
+  ClassStreams s(TestWriterOptions("uplink"), {}, *h.router, *h.catalog);
+  std::vector<TestPacket> sent;
+  for (size_t i = 0; i < 40; ++i) {
+    TestPacket p;
+    p.bytes = UdpFrame(static_cast<uint16_t>(3000 + i), 53, 40);
+    p.ts_ns = kBaseTs + static_cast<int64_t>(i) * 1'000'000;
+    if (i % 2 == 1) {  // raw IPv4 (DLT_RAW 12... LINKTYPE 101 on disk): strip Ethernet
+      p.bytes.erase(p.bytes.begin(), p.bytes.begin() + 14);
+      p.linktype = 12;
+    }
+    sent.push_back(p);
+    ASSERT_TRUE(Put(s, p, 0).ok());
+  }
+  EXPECT_EQ(s.size(), 2u);
+  ASSERT_TRUE(s.Close().ok());
+  const auto segs = h.Segments();
+  ASSERT_EQ(segs.size(), 2u);
+  for (const auto& r : segs) {
+    SCOPED_TRACE(r.name);
+    EXPECT_EQ(r.stats.packets, 20u);
+    const bool raw = r.linktype == 12;
+    EXPECT_TRUE(raw || r.linktype == 1) << r.linktype;
+    auto scan = ScanSegmentFile(r.path);
+    ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+    EXPECT_EQ(scan->header.linktype, r.linktype);
+    if (HaveTool("tcpdump")) {
+      const std::string first = Shell("tcpdump -r " + Quote(r.path) + " -c 1 2>&1 >/dev/null");
+      EXPECT_NE(first.find(raw ? "RAW" : "EN10MB"), std::string::npos) << first;
+      EXPECT_EQ(TcpdumpCount(r.path, "udp dst port 53"), 20);
+    }
+  }
+}
+
 TEST(ClassStreams, AClassIndexOutOfRangeIsAnError) {
   Harness h;
   ClassStreams s(TestWriterOptions(), {"only"}, *h.router, *h.catalog);

@@ -169,14 +169,19 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
   }
   const uint32_t snaplen = opts_.snaplen;
   const double speed = opts_.replay_speed;
+  // Packets name their interface (PacketRef::iface) owned by their file's
+  // source; packets of a closed file may still be in the ring or being
+  // written, so the interfaces live until the run is over.
+  std::vector<std::shared_ptr<const void>> interfaces;
   auto produce = [&, snaplen, speed](PacketRing& ring, Shared& sh, IngestResult& result) {
     // All files as one stream merged by timestamp (mergecap's order), so
     // the order of the files does not change what the cutoff sees.
     MergedSource merged(
         paths,
-        [](const std::string& path) -> Result<std::unique_ptr<PacketSource>> {
+        [&interfaces](const std::string& path) -> Result<std::unique_ptr<PacketSource>> {
           auto f = FileSource::Open(path);
           if (!f.ok()) return f.status();
+          interfaces.push_back((*f)->interfaces_owner());
           return std::unique_ptr<PacketSource>(std::move(*f));
         },
         max_open_files_);

@@ -66,6 +66,14 @@ Result<AnonymizeTraceReport> AnonymizeTrace(const AnonymizeTraceOptions& opts) {
       break;
     }
     if (r != PacketSource::ReadResult::kPacket) continue;
+    if (pkt.linktype != rep.linktype) {  // a pcapng with interfaces of several link types
+      rep.input_error = opts.in + ": a packet of link type " + LinkTypeName(pkt.linktype) +
+                        " after link type " + LinkTypeName(rep.linktype) + " at offset " +
+                        std::to_string((*src)->BytesConsumed()) +
+                        ": trove anon writes one link type; split the file per interface "
+                        "(e.g. tshark -Y frame.interface_id==N -w) and anonymise each part";
+      break;
+    }
     Decode(pkt, &d);
     if (xf.Apply(pkt, d, &buf, &wirelen)) {
       Status st = (*out)->Write(rep.linktype, pkt.ts_ns, static_cast<uint32_t>(buf.size()),

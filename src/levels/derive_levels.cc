@@ -296,8 +296,10 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
     ParseSegmentSection(sec, &parent_header);
     return true;
   };
+  bool first_interface = true;
   v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
-    ParseSegmentInterface(i, &parent_header);
+    if (first_interface) ParseSegmentInterface(i, &parent_header);
+    first_interface = false;
     return true;
   };
   auto on_packet = [&](const PacketRef& in, const DecodedPacket& d, uint64_t) {

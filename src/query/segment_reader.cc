@@ -19,26 +19,16 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(const std::string& pa
   const uint32_t bom = static_cast<uint32_t>(p[8]) | static_cast<uint32_t>(p[9]) << 8 |
                        static_cast<uint32_t>(p[10]) << 16 | static_cast<uint32_t>(p[11]) << 24;
   r->swap_ = bom != kByteOrderMagic;
-  bool have_if = false;
-  uint8_t tsresol = 9;
   PcapngVisitor v;
   v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
-    if (!have_if) {
-      r->linktype_ = i.linktype;
-      tsresol = i.tsresol;
-    }
-    have_if = true;
+    if (r->ifaces_.empty()) r->linktype_ = i.linktype;
+    r->ifaces_.push_back({i.tsresol, i.tsoffset_s});
     return true;
   };
   v.on_packet = [](const PcapngPacket&) { return false; };  // the header is enough
   ParsePcapng(p, r->map_->size(), v);
-  if (!have_if) return Status::Corruption("segment " + path + ": no interface description block");
-  if (tsresol & 0x80)
-    r->ticks_per_s_ = 1ull << (tsresol & 0x7f);
-  else {
-    r->ticks_per_s_ = 1;
-    for (int i = 0; i < tsresol; ++i) r->ticks_per_s_ *= 10;
-  }
+  if (r->ifaces_.empty())
+    return Status::Corruption("segment " + path + ": no interface description block");
   return r;
 }
 
@@ -178,10 +168,13 @@ Result<PcapngPacket> SegmentReader::ParseBlock(uint64_t off, const uint8_t* p,
   pk.caplen = U32(p + 20);
   pk.wirelen = U32(p + 24);
   if (pk.caplen > blen - kEpbOverhead) return bad("captured length exceeds the block");
-  pk.ts_ns = ticks_per_s_ == 1000000000
-                 ? static_cast<int64_t>(ticks)
-                 : static_cast<int64_t>(ticks / ticks_per_s_ * 1000000000u +
-                                        ticks % ticks_per_s_ * 1000000000u / ticks_per_s_);
+  if (pk.interface_id >= ifaces_.size())
+    return bad("interface id " + std::to_string(pk.interface_id) + " but the segment has " +
+               std::to_string(ifaces_.size()) + " interface(s)");
+  const Clock& c = ifaces_[pk.interface_id];
+  if (!PcapngTicksToNs(ticks, c.tsresol, c.tsoffset_s, &pk.ts_ns))
+    return bad("timestamp " + std::to_string(ticks) + " is outside the representable time range");
+  pk.linktype = linktype_;
   pk.data = p + 28;
   pk.block_offset = off;
   if (limit_ && !whole_file_charged_) limit_->Acquire(blen);

@@ -65,7 +65,11 @@ class SegmentReader {
   std::unique_ptr<MappedFile> map_;
   bool swap_ = false;
   uint16_t linktype_ = 0;
-  uint64_t ticks_per_s_ = 1000000000;
+  struct Clock {
+    uint8_t tsresol;
+    int64_t tsoffset_s;
+  };
+  std::vector<Clock> ifaces_;  // by interface id (a segment's IDBs share one link type)
   RateLimiter* limit_ = nullptr;
   mutable bool whole_file_charged_ = false;
   int fd_ = -1;  // sparse reads

@@ -176,24 +176,11 @@ constexpr uint64_t kPow10[20] = {1ULL,
                                  1000000000000000000ULL,
                                  10000000000000000000ULL};
 
-// Per-interface state the parser needs for later blocks of the section.
-struct Iface {
-  uint32_t snaplen = 0;
-  uint8_t tsresol = 6;     // spec default when if_tsresol is absent
-  int64_t tsoffset_s = 0;  // if_tsoffset, seconds
-};
-
-// Converts a block timestamp in the interface's units to ns since the epoch.
-// Deterministic for every input: ticks are unsigned; the exact value
-// floor(ticks * 1e9 / units_per_second) + tsoffset * 1e9 is computed in
-// 128 bits (it always fits) and saturated to the int64 range.
-int64_t TicksToNs(uint64_t ticks, const Iface& f) {
-  if (f.tsresol == 9 && f.tsoffset_s == 0 &&
-      ticks <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return static_cast<int64_t>(ticks);  // trove's own files: the fast path
-  }
+// The exact time floor(ticks * 1e9 / units_per_second) + tsoffset * 1e9 in
+// ns; it always fits in 128 bits.
+Int128 TicksToNs128(uint64_t ticks, uint8_t tsresol, int64_t tsoffset_s) {
   UInt128 ns;
-  const unsigned r = f.tsresol;
+  const unsigned r = tsresol;
   if (r & 0x80) {  // units of 2^-e seconds; ticks * 1e9 < 2^94, e <= 127
     ns = (static_cast<UInt128>(ticks) * 1000000000u) >> (r & 0x7F);
   } else if (r <= 9) {
@@ -203,11 +190,33 @@ int64_t TicksToNs(uint64_t ticks, const Iface& f) {
   } else {
     ns = 0;  // 10^(r-9) > 2^64 > ticks
   }
-  const Int128 total = static_cast<Int128>(ns) + static_cast<Int128>(f.tsoffset_s) * 1000000000;
-  if (total > std::numeric_limits<int64_t>::max()) return std::numeric_limits<int64_t>::max();
-  if (total < std::numeric_limits<int64_t>::min()) return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(total);
+  return static_cast<Int128>(ns) + static_cast<Int128>(tsoffset_s) * 1000000000;
 }
+
+// Statistics times (ISB) are metadata, not packets: they saturate.
+int64_t TicksToNsSaturated(uint64_t ticks, const InterfaceInfo& f) {
+  const Int128 t = TicksToNs128(ticks, f.tsresol, f.tsoffset_s);
+  if (t > std::numeric_limits<int64_t>::max()) return std::numeric_limits<int64_t>::max();
+  if (t < std::numeric_limits<int64_t>::min()) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(t);
+}
+
+}  // namespace
+
+bool PcapngTicksToNs(uint64_t ticks, uint8_t tsresol, int64_t tsoffset_s, int64_t* ns) {
+  if (tsresol == 9 && tsoffset_s == 0 &&
+      ticks <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    *ns = static_cast<int64_t>(ticks);  // trove's own files: the fast path
+    return true;
+  }
+  const Int128 t = TicksToNs128(ticks, tsresol, tsoffset_s);
+  if (t > std::numeric_limits<int64_t>::max() || t < std::numeric_limits<int64_t>::min())
+    return false;
+  *ns = static_cast<int64_t>(t);
+  return true;
+}
+
+namespace {
 
 Status BlockError(uint64_t offset, const std::string& what) {
   return Status::Corruption("pcapng block at offset " + std::to_string(offset) + ": " + what);
@@ -327,12 +336,31 @@ void AppendEnhancedPacket(ByteBuffer* out, uint32_t interface_id, int64_t ts_ns,
 // ================================================================ parser
 
 PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisitor& v) {
+  PcapngParser parser;
+  return parser.Parse(data, len, v);
+}
+
+PcapngParseResult PcapngParser::Parse(const uint8_t* data, size_t len, const PcapngVisitor& v) {
+  if (!error_.ok()) {
+    PcapngParseResult r;
+    r.complete_bytes = off_;
+    r.error = error_;
+    return r;
+  }
+  PcapngParseResult r = ParseBlocks(data, len, v);
+  if (!r.error.ok()) error_ = r.error;
+  return r;
+}
+
+PcapngParseResult PcapngParser::ParseBlocks(const uint8_t* data, size_t len,
+                                            const PcapngVisitor& v) {
   PcapngParseResult r;
+  r.complete_bytes = off_;
   if (data == nullptr) len = 0;
-  bool in_section = false;
-  bool swap = false;  // byte order of the current section
-  std::vector<Iface> ifaces;
-  size_t off = 0;
+  bool& in_section = in_section_;
+  bool& swap = swap_;  // byte order of the current section
+  std::vector<InterfaceInfo>& ifaces = ifaces_;
+  uint64_t& off = off_;
 
   while (off < len) {
     const uint8_t* b = data + off;
@@ -456,8 +484,6 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
         info.linktype = LoadU16(b + 8, swap);
         info.snaplen = LoadU32(b + 12, swap);
         info.tsresol = 6;
-        Iface f;
-        f.snaplen = info.snaplen;
         if (!options(16, [&](uint16_t code, const uint8_t* val, size_t n) {
               switch (code) {
                 case kOptComment:
@@ -476,7 +502,7 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
                   if (n >= 1 && val[0] == 0) info.filter = Str(val + 1, n - 1);
                   break;
                 case kIfTsoffset:
-                  if (n == 8) f.tsoffset_s = static_cast<int64_t>(LoadU64(val, swap));
+                  if (n == 8) info.tsoffset_s = static_cast<int64_t>(LoadU64(val, swap));
                   break;
                 default:
                   break;
@@ -484,8 +510,7 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
             })) {
           return r;
         }
-        f.tsresol = info.tsresol;
-        ifaces.push_back(f);
+        ifaces.push_back(info);
         r.complete_bytes = block_end;
         if (v.on_interface) keep_going = v.on_interface(info, off);
         break;
@@ -506,7 +531,45 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
         }
         if (!check_iface("enhanced packet block references", pkt.interface_id)) return r;
         if (!options(static_cast<uint32_t>(28 + Pad4(pkt.caplen)), NoOption{})) return r;
-        pkt.ts_ns = TicksToNs(ticks, ifaces[pkt.interface_id]);
+        const InterfaceInfo& f = ifaces[pkt.interface_id];
+        if (!PcapngTicksToNs(ticks, f.tsresol, f.tsoffset_s, &pkt.ts_ns)) {
+          r.error = BlockError(off, "timestamp " + std::to_string(ticks) + " (if_tsresol " +
+                                        std::to_string(f.tsresol) + ", if_tsoffset " +
+                                        std::to_string(f.tsoffset_s) +
+                                        " s) is outside the representable time range "
+                                        "(1677-09-21 to 2262-04-11 in ns)");
+          return r;
+        }
+        pkt.linktype = f.linktype;
+        pkt.data = b + 28;
+        pkt.block_offset = off;
+        r.complete_bytes = block_end;
+        if (v.on_packet) keep_going = v.on_packet(pkt);
+        break;
+      }
+
+      case kBlockPB: {  // obsolete Packet Block (draft appendix): u16 interface id, u16 drops
+        if (blen < kEpbMinLen) return too_short("packet block", kEpbMinLen);
+        PcapngPacket pkt;
+        pkt.interface_id = LoadU16(b + 8, swap);
+        const uint64_t ticks = LoadTicks(b + 12, swap);
+        pkt.caplen = LoadU32(b + 20, swap);
+        pkt.wirelen = LoadU32(b + 24, swap);
+        if (pkt.caplen > blen - kEpbOverhead) {
+          r.error = BlockError(off, "captured length " + std::to_string(pkt.caplen) +
+                                        " exceeds the " + std::to_string(blen - kEpbOverhead) +
+                                        " bytes of packet data room");
+          return r;
+        }
+        if (!check_iface("packet block references", pkt.interface_id)) return r;
+        if (!options(static_cast<uint32_t>(28 + Pad4(pkt.caplen)), NoOption{})) return r;
+        const InterfaceInfo& f = ifaces[pkt.interface_id];
+        if (!PcapngTicksToNs(ticks, f.tsresol, f.tsoffset_s, &pkt.ts_ns)) {
+          r.error = BlockError(off, "timestamp " + std::to_string(ticks) +
+                                        " is outside the representable time range");
+          return r;
+        }
+        pkt.linktype = f.linktype;
         pkt.data = b + 28;
         pkt.block_offset = off;
         r.complete_bytes = block_end;
@@ -525,6 +588,7 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
         if (cap > blen - kSpbMinLen) cap = blen - kSpbMinLen;
         pkt.caplen = cap;
         pkt.ts_ns = 0;
+        pkt.linktype = ifaces[0].linktype;
         pkt.data = b + 12;
         pkt.block_offset = off;
         r.complete_bytes = block_end;
@@ -537,18 +601,18 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
         InterfaceStats st;
         st.interface_id = LoadU32(b + 8, swap);
         if (!check_iface("interface statistics block references", st.interface_id)) return r;
-        const Iface& f = ifaces[st.interface_id];
-        st.timestamp_ns = TicksToNs(LoadTicks(b + 12, swap), f);
+        const InterfaceInfo& f = ifaces[st.interface_id];
+        st.timestamp_ns = TicksToNsSaturated(LoadTicks(b + 12, swap), f);
         if (!options(20, [&](uint16_t code, const uint8_t* val, size_t n) {
               switch (code) {
                 case kOptComment:
                   st.comments.push_back(Str(val, n));
                   break;
                 case kIsbStartTime:
-                  if (n == 8) st.start_ns = TicksToNs(LoadTicks(val, swap), f);
+                  if (n == 8) st.start_ns = TicksToNsSaturated(LoadTicks(val, swap), f);
                   break;
                 case kIsbEndTime:
-                  if (n == 8) st.end_ns = TicksToNs(LoadTicks(val, swap), f);
+                  if (n == 8) st.end_ns = TicksToNsSaturated(LoadTicks(val, swap), f);
                   break;
                 case kIsbIfRecv:
                   if (n == 8) st.ifrecv = LoadU64(val, swap);
@@ -578,11 +642,11 @@ PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisit
         break;
     }
 
+    off = block_end;
     if (!keep_going) {
       r.stopped = true;
       return r;
     }
-    off = block_end;
   }
   return r;
 }

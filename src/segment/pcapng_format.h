@@ -21,6 +21,7 @@ namespace trove {
 
 inline constexpr uint32_t kBlockSHB = 0x0A0D0D0A;
 inline constexpr uint32_t kBlockIDB = 0x00000001;
+inline constexpr uint32_t kBlockPB = 0x00000002;  // obsolete Packet Block (read only)
 inline constexpr uint32_t kBlockSPB = 0x00000003;
 inline constexpr uint32_t kBlockISB = 0x00000005;
 inline constexpr uint32_t kBlockEPB = 0x00000006;
@@ -41,6 +42,7 @@ struct InterfaceInfo {
   std::string description;              // if_description
   std::string filter;                   // if_filter (type 0: libpcap string)
   uint8_t tsresol = 9;                  // if_tsresol (9 = ns); parser reports what it read
+  int64_t tsoffset_s = 0;               // if_tsoffset (parser only; writers never write it)
   std::vector<std::string> comments;
 };
 
@@ -66,6 +68,7 @@ void AppendEnhancedPacket(ByteBuffer* out, uint32_t interface_id, int64_t ts_ns,
 // One packet as the parser reports it. `data` points into the parsed span.
 struct PcapngPacket {
   uint32_t interface_id = 0;
+  uint16_t linktype = 0;                // the interface's link type
   int64_t ts_ns = 0;                    // converted from the interface's tsresol
   uint32_t caplen = 0;
   uint32_t wirelen = 0;
@@ -89,7 +92,36 @@ struct PcapngParseResult {
 };
 
 // Parses a whole pcapng span. Handles both byte orders and multiple
-// sections; interface ids are per section as the format defines.
+// sections; interface ids are per section as the format defines. Packet
+// blocks: EPB, SPB (time 0, interface 0) and the obsolete PB. A packet
+// whose time is outside the int64 ns range is a malformed block (error at
+// its offset); statistics (ISB) times saturate instead.
 PcapngParseResult ParsePcapng(const uint8_t* data, size_t len, const PcapngVisitor& v);
+
+// The same parser, resumable: each Parse() continues at offset() (the end of
+// the last block it consumed, including one whose callback returned false)
+// with the section and interface state of the blocks before it. Pass the
+// same span each time (it may have grown). After an error every call
+// returns that error. Not thread-safe; owns no bytes.
+class PcapngParser {
+ public:
+  PcapngParseResult Parse(const uint8_t* data, size_t len, const PcapngVisitor& v);
+  uint64_t offset() const { return off_; }
+  // Interfaces of the current section, by interface id.
+  const std::vector<InterfaceInfo>& interfaces() const { return ifaces_; }
+
+ private:
+  PcapngParseResult ParseBlocks(const uint8_t* data, size_t len, const PcapngVisitor& v);
+  bool in_section_ = false;
+  bool swap_ = false;
+  std::vector<InterfaceInfo> ifaces_;
+  uint64_t off_ = 0;
+  Status error_;
+};
+
+// A block timestamp in units of if_tsresol plus if_tsoffset seconds, as ns
+// since the epoch, exactly (rounded toward zero). False when the time does
+// not fit in int64 ns (before 1677 or after 2262).
+bool PcapngTicksToNs(uint64_t ticks, uint8_t tsresol, int64_t tsoffset_s, int64_t* ns);
 
 }  // namespace trove

@@ -65,7 +65,23 @@ void AppendSegmentHeader(ByteBuffer* out, const SegmentHeaderInfo& h) {
   i.description = "trove link " + h.link + " at " + h.location + " on " + h.capture_host;
   i.filter = h.capture_filter;
   i.tsresol = 9;
-  AppendInterfaceDescription(out, i);
+  if (h.interfaces.empty()) {
+    AppendInterfaceDescription(out, i);
+    return;
+  }
+  for (size_t k = 0; k < h.interfaces.size(); ++k) {
+    const InterfaceInfo& src = h.interfaces[k];
+    // The source's name and description exactly (tshark shows the
+    // description where there is no name); trove's identity is in the SHB.
+    InterfaceInfo each;
+    if (k == 0) each.filter = h.capture_filter;
+    each.linktype = h.linktype;
+    each.snaplen = src.snaplen;
+    each.name = src.name;
+    each.description = src.description;
+    each.tsresol = 9;
+    AppendInterfaceDescription(out, each);
+  }
 }
 
 size_t SegmentTrailerSize() {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "segment/pcapng_format.h"
 #include "catalog/segment_stats.h"
@@ -35,9 +36,16 @@ struct SegmentHeaderInfo {
   uint32_t snaplen = 0;        // 0 = full packets
   uint16_t linktype = 0;
   int64_t start_ns = 0;        // first packet
+  // The packets' interfaces when the source tells them apart (a pcapng
+  // with several interfaces): one IDB each, in this order (an EPB's
+  // interface id indexes it), all of link type `linktype`, tsresol 9, with
+  // the source's name and description; the first also carries the filter.
+  // Empty: one IDB named `interface` (live capture, files libpcap reads).
+  // Written only; ParseSegmentInterface reads the first IDB.
+  std::vector<InterfaceInfo> interfaces;
 };
 
-// SHB + one IDB (tsresol 9). The interface id of every packet is 0.
+// SHB + the IDBs (tsresol 9); see SegmentHeaderInfo::interfaces.
 void AppendSegmentHeader(ByteBuffer* out, const SegmentHeaderInfo& h);
 // Size in bytes that AppendSegmentTrailer() will add (constant).
 size_t SegmentTrailerSize();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -73,6 +74,9 @@ struct SegmentWriter::OpenSegment {
   int64_t window_start_ns = INT64_MIN;  // time rotation window [start, boundary)
   int64_t boundary_ns = INT64_MAX;
   uint16_t linktype = 0;
+  std::vector<uint64_t> iface_uids;  // PacketInterface::uid per IDB (empty: one IDB)
+  uint64_t last_uid = 0;             // cache: the last packet's interface ...
+  uint32_t last_id = 0;              // ... and its IDB index
   uint64_t size() const { return durable + sealed_bytes + cur.size(); }
 };
 
@@ -118,6 +122,23 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
   seg->file = std::move(f).value();
   seg->linktype = first.linktype;
   SegmentHeaderInfo& h = seg->header;
+  if (first.iface != nullptr) {
+    // Every interface of this link type seen so far, so that a stream
+    // interleaving them rotates once per new interface, not per change.
+    RememberInterface(*first.iface);
+    for (const PacketInterface& k : known_ifaces_) {
+      if (k.linktype != first.linktype) continue;
+      InterfaceInfo i;
+      i.name = k.name;
+      i.description = k.description;
+      // The IDB's snaplen: trove's, cut to the interface's.
+      i.snaplen = opts_.snaplen == 0 ? k.snaplen
+                  : k.snaplen == 0   ? opts_.snaplen
+                                     : std::min(opts_.snaplen, k.snaplen);
+      h.interfaces.push_back(std::move(i));
+      seg->iface_uids.push_back(k.uid);
+    }
+  }
   h.name = seg->name;
   h.link = opts_.link;
   h.location = opts_.location;
@@ -163,8 +184,31 @@ bool SegmentWriter::EnsureOpen(const PacketRef& p, int64_t now) {
   return true;
 }
 
-bool SegmentWriter::NeedsRotation(const PacketRef& p, size_t block) const {
+void SegmentWriter::RememberInterface(const PacketInterface& i) {
+  for (const PacketInterface& k : known_ifaces_)
+    if (k.uid == i.uid) return;
+  known_ifaces_.push_back(i);
+}
+
+// The IDB index of the packet's interface in the open segment, or -1 when
+// the segment has no IDB for it (then it rotates).
+int64_t SegmentWriter::InterfaceId(const PacketRef& p) {
+  OpenSegment& s = *seg_;
+  if (p.iface == nullptr || s.iface_uids.empty()) return 0;
+  if (p.iface->uid == s.last_uid) return s.last_id;
+  for (size_t k = 0; k < s.iface_uids.size(); ++k) {
+    if (s.iface_uids[k] == p.iface->uid) {
+      s.last_uid = p.iface->uid;
+      s.last_id = static_cast<uint32_t>(k);
+      return s.last_id;
+    }
+  }
+  return -1;
+}
+
+bool SegmentWriter::NeedsRotation(const PacketRef& p, size_t block) {
   if (p.linktype != seg_->linktype) return true;
+  if (InterfaceId(p) < 0) return true;
   if (opts_.policy.max_duration_ns > 0 &&
       (p.ts_ns >= seg_->boundary_ns || p.ts_ns < seg_->window_start_ns))
     return true;
@@ -228,7 +272,9 @@ void SegmentWriter::AppendBlock(const PacketRef& p, const DecodedPacket& d) {
   OpenSegment& s = *seg_;
   const uint64_t offset = s.size();
   MakeRoom(kEpbOverhead + ((p.caplen + 3u) & ~3u));
-  AppendEnhancedPacket(&s.cur, 0, p.ts_ns, p.caplen, p.wirelen, p.data);
+  const int64_t ifid = InterfaceId(p);
+  AppendEnhancedPacket(&s.cur, ifid < 0 ? 0 : static_cast<uint32_t>(ifid), p.ts_ns, p.caplen,
+                       p.wirelen, p.data);
   s.stats.Add(p, d);
   if (!replaying_) {
     ++counters_.packets_stored;
@@ -389,7 +435,8 @@ void SegmentWriter::Failover(const Status& why) {
     if (len < 12 || off + len > window.size()) break;
     if (type == kBlockEPB && len >= kEpbOverhead) {
       const uint8_t* b = window.data() + off;
-      uint32_t hi, lo, cap, wire;
+      uint32_t ifid, hi, lo, cap, wire;
+      std::memcpy(&ifid, b + 8, 4);
       std::memcpy(&hi, b + 12, 4);
       std::memcpy(&lo, b + 16, 4);
       std::memcpy(&cap, b + 20, 4);
@@ -400,6 +447,11 @@ void SegmentWriter::Failover(const Status& why) {
       p.wirelen = wire;
       p.linktype = old->linktype;
       p.data = b + 28;
+      // The interface the packet had (the old segment's IDB), by identity.
+      if (ifid < old->iface_uids.size()) {
+        for (const PacketInterface& k : known_ifaces_)
+          if (k.uid == old->iface_uids[ifid]) p.iface = &k;
+      }
       DecodedPacket d;
       Decode(p, &d);
       ComputeFlow(p, &d);

@@ -29,6 +29,7 @@
 // Later stages plug in through SegmentObserver (indexing, derived levels).
 // Owned and called by the writer thread only.
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -143,6 +144,8 @@ class SegmentWriter {
   bool EnsureOpen(const PacketRef& p, int64_t now);
   Status OpenNew(StorageArea area, const PacketRef& first);
   void AppendBlock(const PacketRef& p, const DecodedPacket& d);
+  void RememberInterface(const PacketInterface& i);
+  int64_t InterfaceId(const PacketRef& p);
   ByteBuffer NewBuffer();   // a checkpoint buffer, recycled when possible
   void MakeRoom(size_t n);  // before appending n bytes to the open buffer
   // Hands the open buffer's unsubmitted bytes to the flusher (sync: and
@@ -164,7 +167,7 @@ class SegmentWriter {
   void Abandon(OpenSegment& seg);
   DropCounters DropsSince(const DropCounters& cumulative) const;
   void Alarm(const std::string& msg);
-  bool NeedsRotation(const PacketRef& p, size_t block_size) const;
+  bool NeedsRotation(const PacketRef& p, size_t block_size);
 
   SegmentWriterOptions opts_;
   StorageRouter& router_;
@@ -189,6 +192,9 @@ class SegmentWriter {
   uint64_t appends_since_check_ = 0;
   int64_t last_visible_ns_ = 0;
   uint32_t seq_ = 0;
+  // Copies of every PacketInterface seen (the source owns the originals);
+  // a new segment gets an IDB for each of its link type.
+  std::deque<PacketInterface> known_ifaces_;
   bool replaying_ = false;
 };
 

@@ -1058,3 +1058,90 @@ TEST(MakeSegmentName, FormatAndUniqueness) {
 
 }  // namespace
 }  // namespace trove
+
+namespace trove {
+namespace {
+
+using namespace segtest;
+
+// Packets naming their interfaces (a multi-interface pcapng import): each
+// segment has one IDB per interface seen so far (name, snaplen, link type),
+// every EPB names its packet's interface, a new interface rotates once; read
+// back with the parser and, where installed, tshark's interface names.
+TEST(SegmentWriterInterfaces, EachPacketKeepsItsInterface) {
+  Harness h;
+  PacketInterface eth0, eth1;
+  eth0.uid = 1001;
+  eth0.linktype = 1;
+  eth0.name = "eth0";
+  eth1.uid = 1002;
+  eth1.linktype = 1;
+  eth1.snaplen = 128;
+  eth1.name = "eth1";
+  eth1.description = "second NIC";
+  std::vector<TestPacket> pkts;
+  std::vector<const PacketInterface*> ifs;
+  for (int i = 0; i < 20; ++i) {
+    TestPacket p;
+    p.bytes = UdpFrame(7, 8, 20 + i);
+    p.ts_ns = kBaseTs + i * 1000;
+    pkts.push_back(p);
+    ifs.push_back(i < 4 || i % 2 == 0 ? &eth0 : &eth1);  // eth1 from packet 5 on
+  }
+  {
+    SegmentWriter w(TestWriterOptions(), *h.router, *h.catalog);
+    for (size_t i = 0; i < pkts.size(); ++i) {
+      PacketRef r = pkts[i].Ref();
+      r.iface = ifs[i];
+      DecodedPacket d;
+      Decode(r, &d);
+      ASSERT_TRUE(w.Append(r, d).ok());
+    }
+    ASSERT_TRUE(w.Close().ok());
+  }
+  auto recs = h.Segments();
+  ASSERT_EQ(recs.size(), 2u);  // [eth0] until eth1's first packet, then [eth0, eth1]
+  std::sort(recs.begin(), recs.end(),
+            [](const SegmentRecord& a, const SegmentRecord& b) { return a.stats.first_ts_ns < b.stats.first_ts_ns; });
+  std::vector<std::string> got_names;
+  for (size_t s = 0; s < recs.size(); ++s) {
+    const Bytes file = ReadAll(recs[s].path);
+    std::vector<InterfaceInfo> idbs;
+    PcapngVisitor v;
+    v.on_interface = [&](const InterfaceInfo& i, uint64_t) {
+      idbs.push_back(i);
+      return true;
+    };
+    v.on_packet = [&](const PcapngPacket& p) {
+      EXPECT_LT(p.interface_id, idbs.size());
+      if (p.interface_id < idbs.size()) got_names.push_back(idbs[p.interface_id].name);
+      return true;
+    };
+    const PcapngParseResult r = ParsePcapng(file.data(), file.size(), v);
+    ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+    ASSERT_EQ(idbs.size(), s + 1);
+    EXPECT_EQ(idbs[0].name, "eth0");
+    if (s == 1) {
+      EXPECT_EQ(idbs[1].name, "eth1");
+      EXPECT_EQ(idbs[1].snaplen, 128u);
+      EXPECT_EQ(idbs[1].description, "second NIC");
+      EXPECT_EQ(idbs[1].linktype, 1);
+    }
+    if (HaveTool("tshark")) {
+      const std::string t = Shell("tshark -r " + Quote(recs[s].path) +
+                                  " -T fields -e frame.interface_name 2>/dev/null | tr '\\n' ,");
+      std::string want;
+      for (size_t i = 0; i < pkts.size(); ++i) {
+        const bool in_first = i < 5;
+        if (in_first == (s == 0)) want += ifs[i]->name + ",";
+      }
+      EXPECT_EQ(t, want);
+    }
+  }
+  std::vector<std::string> want_names;
+  for (const auto* i : ifs) want_names.push_back(i->name);
+  EXPECT_EQ(got_names, want_names);
+}
+
+}  // namespace
+}  // namespace trove
