@@ -92,7 +92,11 @@ void StartWriter(IngestSession& s, const std::string& source, const std::string&
     for (const auto& c : s.stage->classes()) class_names.push_back(c.name);
   s.writer =
       std::make_unique<ClassStreams>(w, std::move(class_names), *s.router, s.store->catalog());
-  s.indexer = std::make_unique<IndexingObserver>(s.store->fs(), s.store->catalog());
+  // Indexes are written by a worker thread with its own catalogue connection.
+  auto index_catalog =
+      OpenCatalog(s.store->config().storage.catalog, s.store->dir(), /*create=*/false);
+  if (!index_catalog.ok()) throw ExitError{2, index_catalog.status().message()};
+  s.indexer = std::make_unique<IndexingObserver>(s.store->fs(), std::move(index_catalog).value());
   s.writer->AddObserver(s.indexer.get());
   if (s.class_stats) s.writer->AddObserver(s.class_stats.get());
 
@@ -163,6 +167,7 @@ nlohmann::json ClassesJson(const CutoffStage& st) {
 }  // namespace
 
 int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
+  if (s.indexer) s.indexer->Finish();
   if (s.levels) s.levels->Finish();
   ExpiryCounters ec;
   if (s.expiry) {
@@ -208,6 +213,8 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
       j["index"] = {{"written", ic.indexes_written},
                     {"bytes", ic.index_bytes},
                     {"segment_bytes", ic.segment_bytes},
+                    {"rebuilt_from_file", ic.rebuilt_from_file},
+                    {"max_queued", ic.max_queued},
                     {"errors", ic.errors}};
     }
     if (s.stage) j["cutoff"] = ClassesJson(*s.stage);
