@@ -29,6 +29,8 @@
 # Usage: bench/live_bench.sh [-n RUNS] [-t TRACE] [-o OUTDIR] [--query-loop]
 #   TRACE default: OUTDIR/real-1G.pcap, made by bench/replicate_traces.py
 #   --bytes 1G if missing (falls back to `trove synth --bytes 1G`).
+#   RING_SIZE=BYTES in the environment: the stores' ring_size (trove.toml)
+#   instead of the default, to try a ring size without rebuilding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -43,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     -t) TRACE=$2; shift 2 ;;
     -o) OUT=$2; shift 2 ;;
     --query-loop) QUERY_LOOP=1; shift ;;
-    -h|--help) sed -n 2,31p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,33p "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -92,6 +94,9 @@ new_store() {  # dir, init args...
   shift
   rm -rf "$d"
   "$TROVE" --store "$d" init "$@" >/dev/null
+  if [[ -n "${RING_SIZE:-}" ]]; then
+    sed -i "s/^ring_size = .*/ring_size = $RING_SIZE/" "$d/trove.toml"
+  fi
 }
 
 # Sends the trace; prints the packets tcpreplay sent successfully.
