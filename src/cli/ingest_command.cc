@@ -108,6 +108,11 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
         {"segments", r.segment_ids},
         {"drops", {{"kernel", r.kernel_drops}, {"ring", r.ring_drops}, {"store", w.store_drops}}},
         {"kernel_received", r.kernel_received},
+        {"ring",
+         {{"bytes", r.ring_bytes},
+          {"fill_max", r.ring_fill_max},
+          {"fill_p50", r.ring_fill_p50},
+          {"fill_p99", r.ring_fill_p99}}},
         {"failovers", w.failovers},
         {"moved_from_spool", mv.moved},
         {"spooled_remaining", mv.remaining},
@@ -119,6 +124,8 @@ int FinishIngest(IngestSession& s, const IngestResult& r, bool json) {
       j["index"] = {{"written", ic.indexes_written},
                     {"bytes", ic.index_bytes},
                     {"segment_bytes", ic.segment_bytes},
+                    {"rebuilt_from_file", ic.rebuilt_from_file},
+                    {"max_queued", ic.max_queued},
                     {"errors", ic.errors}};
     }
     if (stage) j["cutoff"] = ClassesJson(*stage);

@@ -1,7 +1,7 @@
 #include "index/index_check.h"
 
 #include "index/index_file.h"
-#include "index/indexing_observer.h"
+#include "index/index_publisher.h"
 #include "index/segment_summary.h"
 
 namespace trove {

@@ -2,70 +2,67 @@
 // IndexingObserver: the SegmentObserver that indexes raw segments as they
 // are written. OnPacketStored() feeds the open segment's builder (the
 // writer gives the EPB offset, so nothing re-reads the segment);
-// OnSegmentPublished() writes NAME.idx beside the segment and stores the
-// segment summary (time range + Bloom filter) in the catalogue. When the
-// builder does not cover the published file exactly (a failover published
-// only the fsynced prefix) the index is rebuilt from the file instead.
-// Index failures never stop capture: they are logged and counted, and the
-// query falls back to scanning that segment until `trove fsck` rebuilds it.
+// OnSegmentPublished() hands the builder to an IndexPublisher
+// (index_publisher.h), whose worker thread writes NAME.idx beside the
+// segment and stores the segment summary (time range + Bloom filter) in the
+// catalogue, or rebuilds the index from the file when the builder does not
+// cover the published file exactly (a failover published only the fsynced
+// prefix). Index failures never stop capture: they are logged and counted,
+// and the query scans that segment until `trove fsck` rebuilds it.
 //
 // Several segments may be open at once (one per class stream,
-// ingest/class_streams.h): there is one builder per open segment name.
-// Callbacks run on the writer thread. SnapshotOpen() may be called from any
-// thread: it returns an immutable copy of the index of the open segment
-// that was fed last.
+// ingest/class_streams.h): there is one builder per open segment, keyed by
+// the writer's segment serial (SegmentObserver), so the per-packet call is
+// an integer comparison with the last segment fed and takes no lock.
+//
+// Threads: OnPacketStored and OnSegmentPublished run on the writer thread
+// only (SegmentObserver's contract), and the builders belong to it.
+// Finish() and the destructor from the owner's thread; counters() from any.
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include <utility>
 #include <vector>
 
-#include "catalog/catalog.h"
 #include "index/index_builder.h"
+#include "index/index_publisher.h"
 #include "segment/segment_writer.h"
-#include "util/fs.h"
 
 namespace trove {
 
-struct IndexingCounters {
-  uint64_t indexes_written = 0;
-  uint64_t rebuilt_from_file = 0;
-  uint64_t errors = 0;
-  uint64_t index_bytes = 0;    // bytes of .idx files written
-  uint64_t segment_bytes = 0;  // bytes of the segments they index
-};
-
 class IndexingObserver : public SegmentObserver {
  public:
-  IndexingObserver(Fs& fs, Catalog& catalog) : fs_(fs), catalog_(catalog) {}
+  // `worker_catalog`: the publishing worker's own catalogue connection.
+  IndexingObserver(Fs& fs, std::unique_ptr<Catalog> worker_catalog,
+                   IndexPublisherOptions o = {})
+      : publisher_(fs, std::move(worker_catalog), o) {}
 
-  void OnPacketStored(const std::string& name, const PacketRef& p, const DecodedPacket& d,
-                      uint64_t offset) override;
-  void OnPacketNotStored(const std::string& name, const PacketRef& p,
+  void OnPacketStored(uint64_t serial, const std::string& name, const PacketRef& p,
+                      const DecodedPacket& d, uint64_t offset) override;
+  void OnPacketNotStored(uint64_t serial, const std::string& name, const PacketRef& p,
                          const DecodedPacket& d) override;
   void OnSegmentPublished(const SegmentRecord& rec) override;
 
-  // The index of the open segment so far, or nullptr when none is open.
-  std::shared_ptr<const SegmentIndex> SnapshotOpen() const;
-  IndexingCounters counters() const;
+  // Waits until the indexes of every segment published so far are written.
+  void Drain() { publisher_.Drain(); }
+  // Writes every queued index, then stops the worker. Idempotent.
+  void Finish() { publisher_.Finish(); }
+  IndexingCounters counters() const { return publisher_.counters(); }
 
  private:
-  Fs& fs_;
-  Catalog& catalog_;
-  SegmentIndexBuilder* Builder(const std::string& name, uint16_t linktype);
+  struct Open {
+    uint64_t serial;
+    std::unique_ptr<SegmentIndexBuilder> builder;
+  };
+  SegmentIndexBuilder* Builder(uint64_t serial, const std::string& name, uint16_t linktype);
 
-  mutable std::mutex mu_;  // guards builders_, last_ and counters_
   // One per open segment; an abandoned one (failover) is dropped when more
-  // than kMaxOpen are open.
+  // than kMaxOpen are open. Writer thread only.
   static constexpr size_t kMaxOpen = 64;
-  std::vector<std::unique_ptr<SegmentIndexBuilder>> builders_;
+  std::vector<Open> open_;
+  uint64_t last_serial_ = 0;
   SegmentIndexBuilder* last_ = nullptr;
-  IndexingCounters counters_;
+  IndexPublisher publisher_;  // last: joined before the rest is destroyed
 };
-
-// Writes the index of a published segment and its catalogue summary.
-// Returns the number of index bytes written.
-Result<uint64_t> PublishSegmentIndex(Fs& fs, Catalog& catalog, const SegmentRecord& rec,
-                                     const SegmentIndex& ix);
 
 }  // namespace trove

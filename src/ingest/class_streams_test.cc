@@ -120,11 +120,12 @@ TEST(ClassStreams, WithoutClassesOneStreamAsBefore) {
 TEST(ClassStreams, NotStoredPacketsGoToTheirClassesOpenSegment) {
   struct Seen : SegmentObserver {
     std::vector<std::string> stored, not_stored;
-    void OnPacketStored(const std::string& n, const PacketRef&, const DecodedPacket&,
+    void OnPacketStored(uint64_t, const std::string& n, const PacketRef&, const DecodedPacket&,
                         uint64_t) override {
       stored.push_back(n);
     }
-    void OnPacketNotStored(const std::string& n, const PacketRef&, const DecodedPacket&) override {
+    void OnPacketNotStored(uint64_t, const std::string& n, const PacketRef&,
+                           const DecodedPacket&) override {
       not_stored.push_back(n);
     }
   } seen;

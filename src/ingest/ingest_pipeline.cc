@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -75,6 +76,16 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
   DecodedPacket d;
   uint64_t n = 0;
   int spins = 0;
+  // Ring fill samples (IngestResult::ring_fill_*): 64 buckets of the ring.
+  constexpr size_t kFillBuckets = 64;
+  uint64_t fill_hist[kFillBuckets + 1] = {};
+  uint64_t fill_max = 0;
+  auto sample_fill = [&] {
+    const uint64_t used = ring.Used();
+    fill_max = std::max(fill_max, used);
+    ++fill_hist[std::min<uint64_t>(kFillBuckets, (used * kFillBuckets + ring.capacity() - 1) /
+                                                     ring.capacity())];
+  };
   int64_t last_tick = MonotonicNs();
   int64_t last_ts = 0;  // of the last packet done with (live_stats.h)
   auto poll_control = [&] {
@@ -100,6 +111,7 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
   for (;;) {
     if (ring.Peek(&p)) {
       spins = 0;
+      if ((n & 0x3ff) == 0) sample_fill();
       poll_control();
       Decode(p, &d);
       ComputeFlow(p, &d);  // the one key + hash of this packet (packet_flow.h)
@@ -153,6 +165,22 @@ IngestResult IngestPipeline::Run(Producer&& produce, const std::atomic<bool>& st
   result.ring_drops = sh.ring_drops.load();
   result.kernel_received = sh.kernel_received.load();
   result.kernel_drops = sh.kernel_drops.load();
+  result.ring_bytes = ring.capacity();
+  result.ring_fill_max = fill_max;
+  {
+    uint64_t total = 0, seen = 0;
+    for (uint64_t c : fill_hist) total += c;
+    bool p50 = false;
+    for (size_t b = 0; b <= kFillBuckets && total; ++b) {
+      seen += fill_hist[b];
+      const uint64_t bytes = ring.capacity() * b / kFillBuckets;
+      if (!p50 && seen * 100 >= total * 50) result.ring_fill_p50 = bytes, p50 = true;
+      if (seen * 100 >= total * 99) {
+        result.ring_fill_p99 = bytes;
+        break;
+      }
+    }
+  }
   result.writer = writer_.counters();
   result.segment_ids = writer_.published_ids();
   result.interrupted = stop.load();

@@ -50,6 +50,13 @@ struct IngestResult {
   uint64_t ring_drops = 0;
   uint64_t kernel_received = 0;
   uint64_t kernel_drops = 0;
+  // Ring fill, sampled by the writer every 1024 packets it takes: the
+  // highest sample and the 50th/99th percentiles (in 1/64ths of the ring,
+  // rounded up), in bytes of ring_bytes.
+  uint64_t ring_bytes = 0;
+  uint64_t ring_fill_max = 0;
+  uint64_t ring_fill_p50 = 0;
+  uint64_t ring_fill_p99 = 0;
   WriterCounters writer;
   std::vector<int64_t> segment_ids;
   uint64_t files_deferred = 0; // files opened late: more than max_open_files overlapped

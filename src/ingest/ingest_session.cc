@@ -79,7 +79,9 @@ Status IngestSession::StartWriter(const std::string& source, const std::string& 
   if (stage_)
     for (const auto& c : stage_->classes()) class_names.push_back(c.name);
   writer_ = std::make_unique<ClassStreams>(w, std::move(class_names), *router_, store.catalog());
-  indexer_ = std::make_unique<IndexingObserver>(store.fs(), store.catalog());
+  // Indexes are written by a worker thread with its own catalogue connection.
+  TROVE_ASSIGN_OR_RETURN(auto index_catalog, store.OpenCatalogConnection());
+  indexer_ = std::make_unique<IndexingObserver>(store.fs(), std::move(index_catalog));
   writer_->AddObserver(indexer_.get());
   if (class_stats_) writer_->AddObserver(class_stats_.get());
 
@@ -107,6 +109,7 @@ void IngestSession::Attach(IngestPipeline& pipe) {
 
 IngestSummary IngestSession::Finish(const IngestResult& r) {
   IngestSummary sum;
+  if (indexer_) indexer_->Finish();
   if (levels_) {
     levels_->Stop(StopMode::kDrain);
     sum.levels = levels_->counters();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/process_priority.h"
 #include "util/thread_name.h"
 
 namespace trove {
@@ -99,6 +100,9 @@ void BackgroundDeriver::Work() {
   SetThreadName("trove-derive");
   // Below the capture and writer threads (Linux: per-thread nice value).
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  // And below them on the disk: deriving reads and writes a segment's bytes
+  // twice over, which must not delay the writer's fsyncs.
+  (void)LowerIoPriority(IoPriority{IoPriority::Class::kBestEffort, 7});
   for (;;) {
     SegmentRecord rec;
     {

@@ -1,7 +1,8 @@
 #pragma once
 // BackgroundDeriver: runs DerivedLevels off the writer thread, so that
 // deriving a segment never stalls capture (the writer only queues a
-// record). One worker thread, at a lower CPU priority (nice +10), derives
+// record). One worker thread, at a lower CPU priority (nice +10) and I/O
+// priority (best-effort 7), derives
 // the queued raw segments in publication order with its own catalogue
 // connection and storage router; the writer thread and it share nothing
 // else. Finish() derives what is queued and joins; the destructor calls it.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -31,6 +32,10 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return q;
 }
 
+// Serials of open segments (SegmentObserver::OnPacketStored): unique in the
+// process, across writers. Taken once per segment, never per packet.
+std::atomic<uint64_t> g_next_serial{1};
+
 uint64_t Mix64(uint64_t x) {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
@@ -56,6 +61,7 @@ std::string StreamName(const SegmentWriterOptions& o) {
 struct SegmentWriter::OpenSegment {
   StorageArea area = StorageArea::kPrimary;
   std::string name, partial_path, final_path;
+  uint64_t serial = 0;  // SegmentObserver::OnPacketStored
   std::unique_ptr<WritableFile> file;
   SegmentHeaderInfo header;
   // The bytes not yet durable (the failover window): `sealed` checkpoint
@@ -110,6 +116,7 @@ Status SegmentWriter::OpenNew(StorageArea area, const PacketRef& first) {
     return Status::FromErrno(ENOSPC, "storage " + router_.Dir(area));
   TROVE_RETURN_IF_ERROR(fs_.CreateDirs(dir));
   auto seg = std::make_unique<OpenSegment>();
+  seg->serial = g_next_serial.fetch_add(1, std::memory_order_relaxed);
   seg->area = area;
   ++seq_;
   seg->name = opts_.name_suffix.empty() ? MakeSegmentName(StreamName(opts_), first.ts_ns, seq_)
@@ -237,7 +244,7 @@ Status SegmentWriter::Append(const PacketRef& p, const DecodedPacket& d) {
 
 void SegmentWriter::NoteNotStored(const PacketRef& p, const DecodedPacket& d) {
   if (!seg_) return;
-  for (auto* o : observers_) o->OnPacketNotStored(seg_->name, p, d);
+  for (auto* o : observers_) o->OnPacketNotStored(seg_->serial, seg_->name, p, d);
 }
 
 void SegmentWriter::MakeVisible(int64_t now) {
@@ -280,7 +287,7 @@ void SegmentWriter::AppendBlock(const PacketRef& p, const DecodedPacket& d) {
     ++counters_.packets_stored;
     counters_.bytes_stored += p.caplen;
   }
-  for (auto* o : observers_) o->OnPacketStored(s.name, p, d, offset);
+  for (auto* o : observers_) o->OnPacketStored(s.serial, s.name, p, d, offset);
   if (s.cur.size() >= opts_.checkpoint_bytes) {
     Checkpoint();
   } else if (s.cur.size() - s.submitted >= opts_.write_chunk_bytes) {

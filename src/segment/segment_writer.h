@@ -26,7 +26,8 @@
 // both areas fail (disk full), packets are counted as store drops and an
 // ALARM is printed; the writer retries opening a segment every second.
 //
-// Later stages plug in through SegmentObserver (indexing, derived levels).
+// Later stages plug in through SegmentObserver (indexing, derived levels),
+// whose threading contract is stated below.
 // Owned and called by the writer thread only.
 
 #include <deque>
@@ -49,17 +50,29 @@
 
 namespace trove {
 
+// Threading contract: every callback runs on the writer thread (the one
+// that calls SegmentWriter::Append/Tick/Close; with several class streams,
+// all their writers share that thread), in the order of the events; an
+// observer shared by several writers sees their calls interleaved. A
+// callback must not block: OnPacketStored runs once per stored packet on
+// the capture path (no lock, no I/O, no string comparison), and
+// OnSegmentPublished hands any I/O (index files, deriving levels, expiry)
+// to a worker thread of its own. Observers outlive the writer.
 class SegmentObserver {
  public:
   virtual ~SegmentObserver() = default;
   // A packet was appended at byte `offset` of the open segment `name`.
-  virtual void OnPacketStored(const std::string& /*name*/, const PacketRef&, const DecodedPacket&,
-                              uint64_t /*offset*/) {}
+  // `serial` identifies that open segment: unique in the process (no two
+  // segments opened by any SegmentWriter share one), the same for all its
+  // packets, so an observer can key per-segment state by it instead of by
+  // the name.
+  virtual void OnPacketStored(uint64_t /*serial*/, const std::string& /*name*/, const PacketRef&,
+                              const DecodedPacket&, uint64_t /*offset*/) {}
   // A packet of this segment's stream that was not stored (dropped past
-  // its connection's cutoff) arrived while `name` was the open segment;
-  // the packet and its view are as they arrived (not shortened).
-  virtual void OnPacketNotStored(const std::string& /*name*/, const PacketRef&,
-                                 const DecodedPacket&) {}
+  // its connection's cutoff) arrived while segment `serial` (`name`) was
+  // open; the packet and its view are as they arrived (not shortened).
+  virtual void OnPacketNotStored(uint64_t /*serial*/, const std::string& /*name*/,
+                                 const PacketRef&, const DecodedPacket&) {}
   // A segment was published and catalogued.
   virtual void OnSegmentPublished(const SegmentRecord&) {}
 };

@@ -226,15 +226,16 @@ class SegmentWriterTest : public ::testing::Test {
 // ---------------------------------------------------- size rotation
 
 struct StoredAt {
+  uint64_t serial;
   std::string name;
   int64_t ts;
   uint64_t offset;
 };
 class Recorder : public SegmentObserver {
  public:
-  void OnPacketStored(const std::string& name, const PacketRef& p, const DecodedPacket&,
-                      uint64_t offset) override {
-    stored.push_back({name, p.ts_ns, offset});
+  void OnPacketStored(uint64_t serial, const std::string& name, const PacketRef& p,
+                      const DecodedPacket&, uint64_t offset) override {
+    stored.push_back({serial, name, p.ts_ns, offset});
   }
   void OnSegmentPublished(const SegmentRecord& r) override { published.push_back(r); }
   std::vector<StoredAt> stored;
@@ -340,6 +341,17 @@ TEST_F(SegmentWriterTest, SizeRotation) {
     EXPECT_EQ(one[0].type, 6u);
     EXPECT_EQ(one[0].ts_ns, pkts[i].ts_ns);
   }
+  // One serial per segment: the same for all its packets, distinct across
+  // segments (observers key their per-segment state by it).
+  std::map<std::string, std::set<uint64_t>> serials_of;
+  std::map<uint64_t, std::set<std::string>> names_of;
+  for (const auto& s : rec.stored) {
+    serials_of[s.name].insert(s.serial);
+    names_of[s.serial].insert(s.name);
+  }
+  EXPECT_EQ(serials_of.size(), recs.size());
+  EXPECT_EQ(names_of.size(), recs.size());
+  for (const auto& [name, ss] : serials_of) EXPECT_EQ(ss.size(), 1u) << name;
   // No partials left behind.
   EXPECT_TRUE(FindFiles(h.dir.path(), ".partial").empty());
 }
@@ -876,7 +888,7 @@ class FlushBoundTest : public ::testing::TestWithParam<uint32_t> {};
 TEST_P(FlushBoundTest, FlushBuffersBoundTheBytesNotYetDurable) {
   struct EndObserver : SegmentObserver {
     std::atomic<uint64_t> end{0};
-    void OnPacketStored(const std::string&, const PacketRef& p, const DecodedPacket&,
+    void OnPacketStored(uint64_t, const std::string&, const PacketRef& p, const DecodedPacket&,
                         uint64_t offset) override {
       end = offset + kEpbOverhead + ((p.caplen + 3u) & ~3u);
     }

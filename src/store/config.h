@@ -23,7 +23,9 @@ struct LinkConfig {
   uint32_t snaplen = 64;          // 0 = full packets
   bool promiscuous = true;
   std::string filter;                   // capture BPF (pcap-filter syntax)
-  uint64_t buffer_bytes = 64ull << 20;  // kernel capture buffer
+  // Kernel capture buffer; 256 MiB = tcpdump -B 262144 (docs/BENCHMARKS.md,
+  // live capture loss).
+  uint64_t buffer_bytes = 256ull << 20;
   bool nanosecond = true;               // ask the device for ns timestamps
   uint64_t ring_bytes = 64ull << 20;    // capture -> writer ring
   SegmentPolicy segment;

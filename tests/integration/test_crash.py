@@ -91,16 +91,26 @@ def kill9_during_import():
         where = (f"round {rnd} ({'paced, ' if paced else ''}kill after {delay:.2f}s"
                  f"{', import had finished' if finished else ''})")
 
-        # One raw partial (the open segment) and one derived partial (the
-        # one the background deriver was writing) at most.
+        # One raw partial (the open segment), one derived partial (the
+        # one the background deriver was writing) and one index partial (the
+        # one the index worker was writing) at most.
         partials = store.partials()
-        derived = [p for p in partials if ".scrubbed" in p.name]
-        raw = [p for p in partials if p not in derived]
+        index = [p for p in partials if p.name.endswith(".idx.partial")]
+        derived = [p for p in partials if ".scrubbed" in p.name and p not in index]
+        raw = [p for p in partials if p not in derived and p not in index]
         check(len(raw) <= 1, f"{where}: {len(raw)} raw .partial files before fsck: {raw}")
         check(len(derived) <= 1, f"{where}: {len(derived)} derived .partial files: {derived}")
+        check(len(index) <= 1, f"{where}: {len(index)} index .partial files: {index}")
         doc = store.assert_consistent(where)
         salvaged += len(doc.get("salvaged") or [])
         check_eq(store.partials(), [], f"{where}: .partial files left after fsck")
+        # Indexes the worker had not written yet were rebuilt by fsck: every
+        # raw segment has its index, and a second fsck finds nothing to do.
+        for s in store.ls():
+            idx = Path(s["path"]).with_suffix(".idx")
+            check(idx.exists(), f"{where}: {idx} missing after fsck")
+        again = store.fsck()
+        check_eq(again.get("indexes_rebuilt") or [], [], f"{where}: indexes rebuilt by a 2nd fsck")
 
         segs = store.ls()
         # Every raw segment has its privacy levels: derivations a kill
