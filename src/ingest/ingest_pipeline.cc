@@ -163,6 +163,7 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_size);
   }
+  if (progress) progress->SetTotal(total);
   const uint32_t snaplen = opts_.snaplen;
   const double speed = opts_.replay_speed;
   auto produce = [&, snaplen, speed](PacketRing& ring, Shared& sh, IngestResult& result) {
@@ -223,7 +224,7 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
         ++fr.packets;
         fr.bytes += p.caplen;
         sh.CountRead(p.caplen);
-        if ((fr.packets & 0xfff) == 0)
+        if ((fr.packets & 0xff) == 0)  // for the progress meter; a relaxed store
           sh.bytes_consumed.store(done_before + s.BytesConsumed(), std::memory_order_relaxed);
       }
       done_before += s.BytesTotal();
