@@ -41,8 +41,9 @@ void Progress::Draw() {
   if (total_ > 0) {
     const double frac = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
     const int full = static_cast<int>(frac * 20);
-    bar = "[" + std::string(static_cast<size_t>(full), '#') +
-          std::string(static_cast<size_t>(20 - full), '.') + "] ";
+    bar.assign(1, '[');  // appended: `"[" + std::string(...)` draws GCC 12's false -Wrestrict
+    bar.append(static_cast<size_t>(full), '#').append(static_cast<size_t>(20 - full), '.');
+    bar.append("] ");
     char pct[16];
     std::snprintf(pct, sizeof pct, "%5.1f%%  ", 100 * frac);
     bar += pct;
