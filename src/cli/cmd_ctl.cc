@@ -11,7 +11,7 @@ void RegisterCtl(CLI::App& app, GlobalOptions& g) {
       "ctl",
       "Control a running import/capture: suspend|resume PROTO ADDR PORT ADDR PORT; "
       "class ADDR CLASS SECONDS; cutoff CLASS BYTES|none; budget CLASS BYTES|none; "
-      "retention CLASS DURATION|none; show");
+      "retention CLASS DURATION|none; show; stats (the live counters as one JSON line)");
   struct Opts {
     std::string link = "default";
     std::vector<std::string> words;

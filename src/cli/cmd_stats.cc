@@ -6,6 +6,7 @@
 #include "cli/stats_live.h"
 #include "cli/store_access.h"
 #include "flow/class_stats_recorder.h"
+#include "query/traffic_series.h"
 #include "store/expiry.h"
 #include "util/fs.h"
 #include "util/svg_plot.h"
@@ -57,40 +58,16 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
     if (!list.ok()) throw ExitError{1, list.status().message()};
     auto tot = store->catalog().Totals(q);
     if (!tot.ok()) throw ExitError{1, tot.status().message()};
-    int64_t t0 = INT64_MAX, t1 = INT64_MIN;
-    for (const auto& r : *list) {
-      t0 = std::min(t0, r.stats.first_ts_ns);
-      t1 = std::max(t1, r.stats.last_ts_ns);
-    }
-    int64_t width = 0;
+    int64_t width = 0;  // 0: chosen from where the data is
     if (!o->interval.empty()) {
       auto d = ParseDuration(o->interval);
       if (!d.ok() || *d <= 0) throw ExitError{2, "--interval: expected a positive duration"};
       width = *d;
-    } else if (!list->empty()) {
-      width = std::max<int64_t>((t1 - t0) / 50, 1'000'000);  // ~50 buckets, >= 1 ms
     }
-    std::vector<double> pk, by;
-    size_t nb = 0;
-    if (!list->empty()) {
-      nb = static_cast<size_t>((t1 - t0) / width + 1);
-      if (nb > 100000)
-        throw ExitError{2, "--interval too small for the time range (over 100000 buckets)"};
-      pk.assign(nb, 0);
-      by.assign(nb, 0);
-      // Spread each segment's packets and bytes evenly over its time range.
-      for (const auto& r : *list) {
-        int64_t a = r.stats.first_ts_ns, b = std::max(r.stats.last_ts_ns, a + 1);
-        for (int64_t t = a; t < b;) {
-          size_t i = static_cast<size_t>((t - t0) / width);
-          int64_t end = std::min<int64_t>(b, t0 + static_cast<int64_t>(i + 1) * width);
-          double f = static_cast<double>(end - t) / static_cast<double>(b - a);
-          pk[i] += f * static_cast<double>(r.stats.packets);
-          by[i] += f * static_cast<double>(r.stats.wire_bytes);
-          t = end;
-        }
-      }
-    }
+    auto rs = ComputeTrafficSeries(*list, width);
+    if (!rs.ok()) throw ExitError{2, "--interval: " + rs.status().message()};
+    const RateSeries& series = *rs;
+    width = series.width_ns;
     // Per-class counters of every link (cumulative over all runs), as the
     // writer recorded them at each segment publication.
     nlohmann::json class_stats = nlohmann::json::object();
@@ -122,16 +99,18 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
     }
     const double ws = static_cast<double>(width) / 1e9;
     if (o->json) {
-      nlohmann::json series = nlohmann::json::array();
-      for (size_t i = 0; i < nb; ++i) {
-        int64_t start = t0 + static_cast<int64_t>(i) * width;
-        series.push_back({{"start_ns", start},
-                          {"start", FormatRfc3339(start)},
-                          {"packets", std::llround(pk[i])},
-                          {"wire_bytes", std::llround(by[i])},
-                          {"pps", pk[i] / ws},
-                          {"bps", 8 * by[i] / ws}});
-      }
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& i : series.intervals)
+        rows.push_back({{"start_ns", i.start_ns},
+                        {"start", FormatRfc3339(i.start_ns)},
+                        {"end_ns", i.start_ns + width},
+                        {"packets", i.packets},
+                        {"wire_bytes", i.bytes},
+                        {"pps", static_cast<double>(i.packets) / ws},
+                        {"bps", 8 * static_cast<double>(i.bytes) / ws}});
+      nlohmann::json gaps = nlohmann::json::array();
+      for (const auto& gp : series.gaps)
+        gaps.push_back({{"start_ns", gp.start_ns}, {"end_ns", gp.end_ns}, {"intervals", gp.intervals}});
       const auto& t = *tot;
       PrintJson({{"segments", t.segments},
                  {"packets", t.packets},
@@ -140,12 +119,14 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
                  {"file_bytes", t.file_bytes},
                  {"drops",
                   {{"kernel", t.kernel_drops}, {"ring", t.ring_drops}, {"store", t.store_drops}}},
-                 {"start_ns", list->empty() ? 0 : t0},
-                 {"end_ns", list->empty() ? 0 : t1},
+                 {"start_ns", series.first_ns},
+                 {"end_ns", series.last_ns},
                  {"interval_ns", width},
                  {"classes", class_stats},
                  {"storage", storage},
-                 {"series", series}});
+                 {"series", rows},
+                 {"gaps", gaps},
+                 {"empty_intervals", series.empty_intervals()}});
     } else {
       const auto& t = *tot;
       std::printf("segments   %llu\npackets    %llu\ncaptured   %s\non wire    %s\nfiles      %s\n",
@@ -196,21 +177,31 @@ void RegisterStats(CLI::App& app, GlobalOptions& g) {
         }
         std::printf("\n");
       }
-      if (nb) {
-        std::printf("span       %s .. %s\n\n%-30s %14s %14s\n", FormatRfc3339(t0).c_str(),
-                    FormatRfc3339(t1).c_str(), "INTERVAL START", "PACKETS/S", "BITS/S");
-        for (size_t i = 0; i < nb; ++i)
-          std::printf("%-30s %14.1f %14s\n",
-                      FormatRfc3339(t0 + static_cast<int64_t>(i) * width).c_str(), pk[i] / ws,
-                      FormatBytes(8 * by[i] / ws).c_str());
+      if (!series.intervals.empty()) {
+        std::printf("span       %s .. %s\ninterval   %s (intervals without packets are summarised)\n\n"
+                    "%-30s %14s %14s\n",
+                    FormatRfc3339(series.first_ns).c_str(), FormatRfc3339(series.last_ns).c_str(),
+                    FormatDurationExact(width).c_str(), "INTERVAL START", "PACKETS/S", "BITS/S");
+        size_t g = 0;
+        for (const auto& i : series.intervals) {
+          if (g < series.gaps.size() && series.gaps[g].end_ns == i.start_ns) {
+            const RateGap& gp = series.gaps[g++];
+            std::printf("... %llu empty interval%s (%s without packets) ...\n",
+                        static_cast<unsigned long long>(gp.intervals), gp.intervals == 1 ? "" : "s",
+                        FormatDuration(gp.end_ns - gp.start_ns).c_str());
+          }
+          std::printf("%-30s %14.1f %14s\n", FormatRfc3339(i.start_ns).c_str(),
+                      static_cast<double>(i.packets) / ws,
+                      FormatBytes(8 * static_cast<double>(i.bytes) / ws).c_str());
+        }
       }
     }
     if (!o->svg.empty()) {
       PlotSeries p{"packets/s", {}}, b{"Mbit/s", {}};
-      for (size_t i = 0; i < nb; ++i) {
-        double x = static_cast<double>(t0 + static_cast<int64_t>(i) * width) / 1e9;
-        p.points.push_back({x, pk[i] / ws});
-        b.points.push_back({x, 8 * by[i] / ws / 1e6});
+      for (const auto& i : series.intervals) {
+        double x = static_cast<double>(i.start_ns) / 1e9;
+        p.points.push_back({x, static_cast<double>(i.packets) / ws});
+        b.points.push_back({x, 8 * static_cast<double>(i.bytes) / ws / 1e6});
       }
       PlotOptions po;
       po.title = "trove: traffic stored over time (" +

@@ -195,6 +195,7 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_size);
   }
+  if (progress) progress->SetTotal(total);
   const uint32_t snaplen = opts_.snaplen;
   const double speed = opts_.replay_speed;
   // Packets name their interface (PacketRef::iface) owned by their file's
@@ -250,7 +251,7 @@ IngestResult IngestPipeline::RunFiles(const std::vector<std::string>& paths,
       }
       sh.CountRead(p.caplen);
       bytes[merged.last_input()] += p.caplen;
-      if ((++n & 0xfff) == 0)
+      if ((++n & 0xff) == 0)  // for the progress meter; a relaxed store
         sh.bytes_consumed.store(merged.BytesConsumed(), std::memory_order_relaxed);
     }
     sh.bytes_consumed.store(merged.BytesConsumed(), std::memory_order_relaxed);

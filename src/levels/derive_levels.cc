@@ -245,7 +245,10 @@ Result<std::vector<SegmentRecord>> DerivedLevels::Derive(
     o.parent_name = parent.name;
     o.class_name = parent.klass;  // a derived segment stays in its parent's class stream
     ++chunk;
-    o.name_suffix = "." + level.name + (chunk > 1 ? "-" + std::to_string(chunk) : "");
+    // Appended, not `"-" + std::to_string(chunk)`: GCC 12 at -O3 reports a false
+    // -Wrestrict in operator+(const char*, string&&) (GCC bug 105329).
+    o.name_suffix = "." + level.name;
+    if (chunk > 1) o.name_suffix.append("-").append(std::to_string(chunk));
     writer = std::make_unique<SegmentWriter>(std::move(o), router_, catalog_);
   };
 

@@ -361,9 +361,14 @@ std::optional<FilterExpr> ParseIndexableFilter(std::string_view text, std::strin
 std::string FilterExpr::ToString() const {
   switch (op) {
     case Op::kAnd:
-      return "(" + kids[0].ToString() + " and " + kids[1].ToString() + ")";
-    case Op::kOr:
-      return "(" + kids[0].ToString() + " or " + kids[1].ToString() + ")";
+    case Op::kOr: {
+      // Appended, not `"(" + kids[0].ToString() + ...`: GCC 12 at -O3 reports a
+      // false -Wrestrict in operator+(const char*, string&&) (GCC bug 105329).
+      std::string s = "(";
+      s.append(kids[0].ToString()).append(op == Op::kAnd ? " and " : " or ");
+      s.append(kids[1].ToString()).append(")");
+      return s;
+    }
     case Op::kNot:
       return "not " + kids[0].ToString();
     case Op::kHost:

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "util/time_util.h"
@@ -36,10 +37,21 @@ void Progress::Draw() {
     double rem = static_cast<double>(total_ - done_) / bps;
     std::snprintf(eta, sizeof eta, "%dm%02ds", static_cast<int>(rem) / 60, static_cast<int>(rem) % 60);
   }
-  double pct = total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 0;
-  std::fprintf(stderr, "\r\033[K%s %5.1f%%  %s  %s/s  %.2f Mpps  ETA %s", label_.c_str(), pct,
-               FormatBytes(static_cast<double>(done_)).c_str(), FormatBytes(bps).c_str(), pps / 1e6,
-               eta);
+  std::string bar;
+  if (total_ > 0) {
+    const double frac = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
+    const int full = static_cast<int>(frac * 20);
+    bar.assign(1, '[');  // appended: `"[" + std::string(...)` draws GCC 12's false -Wrestrict
+    bar.append(static_cast<size_t>(full), '#').append(static_cast<size_t>(20 - full), '.');
+    bar.append("] ");
+    char pct[16];
+    std::snprintf(pct, sizeof pct, "%5.1f%%  ", 100 * frac);
+    bar += pct;
+  }
+  std::fprintf(stderr, "\r\033[K%s %s%s  %llu packets  %s/s  %s  ETA %s", label_.c_str(),
+               bar.c_str(), FormatBytes(static_cast<double>(done_)).c_str(),
+               static_cast<unsigned long long>(packets_), FormatBytes(bps).c_str(),
+               FormatSi(pps, "pps").c_str(), eta);
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -1,6 +1,7 @@
 #pragma once
-// Progress: a one-line terminal progress meter (done/total, rate, ETA) on
-// stderr, redrawn at most 4 times a second. It is silent unless stderr is a
+// Progress: a one-line terminal progress meter on stderr (a bar and percent
+// when the total is known, bytes and packets done, byte and packet rate,
+// ETA), redrawn at most 4 times a second. It is silent unless stderr is a
 // terminal, so piped and logged runs stay clean. Not thread-safe: call from
 // one thread.
 
@@ -16,6 +17,8 @@ class Progress {
   Progress(std::string label, uint64_t total_bytes, bool enabled);
   ~Progress();
 
+  // For a total learnt after construction (0 = unknown).
+  void SetTotal(uint64_t total_bytes) { total_ = total_bytes; }
   void Update(uint64_t done_bytes, uint64_t packets);
   void Finish();  // clears the line
   bool enabled() const { return enabled_; }

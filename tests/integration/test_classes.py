@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-label: service
 """One segment stream per storage class, per-class budgets and retention.
 
 Classes used (different precedence): "udp" (filter udp, precedence 10, no

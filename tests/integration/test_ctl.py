@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-label: service
 """Runtime control through the control socket (`trove ctl`) of a running import.
 
   * cutoff_change: ndpi_ftp.pcap (8.5 s of traffic) is replayed at real

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-label: service
 """Failover to the local spool when the primary path fails, and the mover.
 
 Runs as root in a private mount namespace (re-executes itself under

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-label: service
 """Live capture with `trove capture`, checked against tcpdump on the same wire.
 
 Runs as root in its own network namespace (re-executes itself under

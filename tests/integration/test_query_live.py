@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-label: service
 """Queries during a live capture never stall it (issue 3), checked against
 tcpdump on the same wire.
 
