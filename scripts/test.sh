@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests trove, three ways, with warnings as errors (TROVE_WERROR=ON):
-#   1. Release build (-O3 -g1 -DNDEBUG) in build/: ctest (unit + integration)
-#   2. AddressSanitizer + UBSan build in build-asan/: ctest (unit + integration)
+#   1. Release build (-O3 -g1 -DNDEBUG) in build/: ctest (unit, integration, service)
+#   2. AddressSanitizer + UBSan build in build-asan/: ctest -LE service (unit and
+#      the integration tests that start no server, user or namespace)
 #   3. clang libFuzzer build in build-fuzz/: the fuzz/*_fuzz.cc targets share
 #      one budget of FUZZ_TOTAL_SECONDS (default 100), split evenly, each
 #      from its corpus fuzz/corpus/<name>/ if present.
@@ -53,8 +54,9 @@ fail() { failed_stages+=("$1"); echo "!!!! stage failed: $1"; }
 # Runs ctest in $1, adds its counts to the totals.
 run_ctest() {
   local dir=$1 name=$2 log="$LOG_DIR/$2.log"
+  shift 2  # the rest: ctest arguments of this stage
   # shellcheck disable=SC2086  # CTEST_ARGS is a list of words
-  (cd "$dir" && ctest --output-on-failure -j"$JOBS" ${CTEST_ARGS:-}) 2>&1 | tee "$log"
+  (cd "$dir" && ctest --output-on-failure -j"$JOBS" "$@" ${CTEST_ARGS:-}) 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   # "95% tests passed, 1 tests failed out of 20"
   local line
@@ -93,8 +95,10 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
   if cmake -S . -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DTROVE_SANITIZE=ON -DTROVE_BENCH=OFF -DTROVE_WERROR=ON \
        -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" &&
      cmake --build "$ASAN_DIR" -j"$JOBS"; then
-    stage "ASan/UBSan ctest"
-    run_ctest "$ASAN_DIR" asan-ctest
+    # Unit tests and the integration tests without servers, users or
+    # namespaces; the service tests run once, in the Release stage.
+    stage "ASan/UBSan ctest (-LE service)"
+    run_ctest "$ASAN_DIR" asan-ctest -LE service
   else
     fail asan-build
     total_fail=$((total_fail + 1))
