@@ -18,9 +18,9 @@ import sys
 LAYERS = [
     ["util"],
     ["packet"],
-    ["capture", "catalog"],
+    ["catalog"],
     ["segment", "anon"],
-    ["flow", "index", "synth"],
+    ["capture", "flow", "index", "synth"],
     ["store"],
     ["levels"],
     ["ingest", "query"],

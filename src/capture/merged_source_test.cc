@@ -151,7 +151,7 @@ TEST(MergedSource, RotatedFilesHoldFewHandles) {
   Fixture f;
   std::vector<std::string> names;
   for (int i = 199; i >= 0; --i) {
-    std::string n = "f" + std::to_string(i);
+    std::string n = std::string("f").append(std::to_string(i));  // GCC bug 105329 at -O3
     f.scripts[n] = {{i * 10, i * 10 + 1, i * 10 + 2}};
     names.push_back(n);
   }
@@ -174,7 +174,7 @@ TEST(MergedSource, MoreOverlappingInputsThanHandlesAreDeferredNotLost) {
   Fixture f;
   std::vector<std::string> names;
   for (int i = 0; i < 6; ++i) {
-    std::string n = "g" + std::to_string(i);
+    std::string n = std::string("g").append(std::to_string(i));  // GCC bug 105329 at -O3
     f.scripts[n] = {{i, 100 + i}};
     names.push_back(n);
   }

@@ -155,7 +155,8 @@ TEST(IndexPublisher, FinishDrainsTheQueueAndBoundsQueuedBuilders) {
   IndexingObserver obs(DefaultFs(), std::make_unique<FakeCatalog>(), o);
   std::vector<Seg> segs;
   for (int i = 0; i < 8; ++i)
-    segs.push_back(WriteSegment(dir.path(), "d" + std::to_string(i), 1 + i, 150, 3, &obs,
+    segs.push_back(WriteSegment(dir.path(), std::string("d").append(std::to_string(i)), 1 + i,
+                                150, 3, &obs,
                                 100 + static_cast<uint64_t>(i)));
   for (const auto& s : segs) obs.OnSegmentPublished(s.rec);
   obs.Finish();

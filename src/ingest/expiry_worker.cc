@@ -63,9 +63,7 @@ void ExpiryWorker::Stop(StopMode mode) {
 ActivityStatus ExpiryWorker::Observe() const {
   std::lock_guard<std::mutex> l(mu_);
   ActivityStatus s;
-  s.state = joined_ ? ActivityStatus::State::kStopped
-            : done_ ? ActivityStatus::State::kStopping
-                    : ActivityStatus::State::kRunning;
+  s.state = ActivityStatus::Lifecycle(joined_, done_);
   s.backlog = pending_ ? 1 : 0;
   s.counters = {{"passes", counters_.passes},
                 {"segments_expired", counters_.segments_expired},

@@ -19,10 +19,9 @@ namespace {
 using namespace segtest;  // NOLINT
 
 uint64_t Counter(const ActivityStatus& s, const std::string& name) {
-  for (const auto& [n, v] : s.counters)
-    if (n == name) return v;
-  ADD_FAILURE() << "no counter " << name;
-  return 0;
+  const auto v = s.Counter(name);
+  EXPECT_TRUE(v.has_value()) << "no counter " << name;
+  return v.value_or(0);
 }
 
 class ExpiryWorkerTest : public ::testing::Test {

@@ -57,9 +57,7 @@ void BackgroundDeriver::Stop(StopMode mode) {
 ActivityStatus BackgroundDeriver::Observe() const {
   std::lock_guard<std::mutex> l(mu_);
   ActivityStatus s;
-  s.state = joined_ ? ActivityStatus::State::kStopped
-            : done_ ? ActivityStatus::State::kStopping
-                    : ActivityStatus::State::kRunning;
+  s.state = ActivityStatus::Lifecycle(joined_, done_);
   s.backlog = queue_.size();
   s.counters = {{"segments_derived", seen_.segments},
                 {"packets_in", seen_.packets_in},

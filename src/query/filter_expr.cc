@@ -379,9 +379,11 @@ std::string FilterExpr::ToString() const {
     case Op::kPort:
       return std::string(DirText(dir)) + "port " + std::to_string(port);
     case Op::kVlan:
-    case Op::kMpls:
-      return std::string(op == Op::kVlan ? "vlan" : "mpls") +
-             (has_tag_id ? " " + std::to_string(tag_id) : "");
+    case Op::kMpls: {
+      std::string s = op == Op::kVlan ? "vlan" : "mpls";  // appended: GCC bug 105329 (above)
+      if (has_tag_id) s.append(" ").append(std::to_string(tag_id));
+      return s;
+    }
     case Op::kProto:
       switch (proto) {
         case kProtoIp:

@@ -162,12 +162,14 @@ Result<PcapngPacket> SegmentReader::ParseBlock(uint64_t off, const uint8_t* p,
   if (U32(p) != kBlockEPB) return bad("not an enhanced packet block");
   const uint32_t blen = U32(p + 4);
   if (blen < kEpbOverhead || blen > avail) return bad("block length out of bounds");
+  PacketBlockFields fld;
+  if (std::string why = ParsePacketBlockFields(p, blen, swap_, /*epb=*/true, &fld); !why.empty())
+    return bad(why);
   PcapngPacket pk;
-  pk.interface_id = U32(p + 8);
-  const uint64_t ticks = static_cast<uint64_t>(U32(p + 12)) << 32 | U32(p + 16);
-  pk.caplen = U32(p + 20);
-  pk.wirelen = U32(p + 24);
-  if (pk.caplen > blen - kEpbOverhead) return bad("captured length exceeds the block");
+  pk.interface_id = fld.interface_id;
+  const uint64_t ticks = fld.ticks;
+  pk.caplen = fld.caplen;
+  pk.wirelen = fld.wirelen;
   if (pk.interface_id >= ifaces_.size())
     return bad("interface id " + std::to_string(pk.interface_id) + " but the segment has " +
                std::to_string(ifaces_.size()) + " interface(s)");

@@ -152,6 +152,23 @@ inline uint64_t LoadTicks(const uint8_t* p, bool swap) {
   return (static_cast<uint64_t>(LoadU32(p, swap)) << 32) | LoadU32(p + 4, swap);
 }
 
+}  // namespace
+
+std::string ParsePacketBlockFields(const uint8_t* b, uint32_t blen, bool swap, bool epb,
+                                   PacketBlockFields* out) {
+  out->interface_id = epb ? LoadU32(b + 8, swap) : LoadU16(b + 8, swap);
+  out->ticks = LoadTicks(b + 12, swap);
+  out->caplen = LoadU32(b + 20, swap);
+  out->wirelen = LoadU32(b + 24, swap);
+  out->data = b + 28;
+  if (out->caplen > blen - kEpbOverhead)
+    return "captured length " + std::to_string(out->caplen) + " exceeds the " +
+           std::to_string(blen - kEpbOverhead) + " bytes of packet data room";
+  return "";
+}
+
+namespace {
+
 __extension__ typedef __int128 Int128;
 __extension__ typedef unsigned __int128 UInt128;
 
@@ -516,20 +533,24 @@ PcapngParseResult PcapngParser::ParseBlocks(const uint8_t* data, size_t len,
         break;
       }
 
-      case kBlockEPB: {
-        if (blen < kEpbMinLen) return too_short("enhanced packet block", kEpbMinLen);
-        PcapngPacket pkt;
-        pkt.interface_id = LoadU32(b + 8, swap);
-        const uint64_t ticks = LoadTicks(b + 12, swap);
-        pkt.caplen = LoadU32(b + 20, swap);
-        pkt.wirelen = LoadU32(b + 24, swap);
-        if (pkt.caplen > blen - kEpbOverhead) {
-          r.error = BlockError(off, "captured length " + std::to_string(pkt.caplen) +
-                                        " exceeds the " + std::to_string(blen - kEpbOverhead) +
-                                        " bytes of packet data room");
+      case kBlockEPB:
+      case kBlockPB: {  // PB: the obsolete Packet Block (draft appendix), u16 interface id
+        const bool epb = type == kBlockEPB;
+        if (blen < kEpbMinLen)
+          return too_short(epb ? "enhanced packet block" : "packet block", kEpbMinLen);
+        PacketBlockFields fld;
+        if (std::string why = ParsePacketBlockFields(b, blen, swap, epb, &fld); !why.empty()) {
+          r.error = BlockError(off, why);
           return r;
         }
-        if (!check_iface("enhanced packet block references", pkt.interface_id)) return r;
+        PcapngPacket pkt;
+        pkt.interface_id = fld.interface_id;
+        const uint64_t ticks = fld.ticks;
+        pkt.caplen = fld.caplen;
+        pkt.wirelen = fld.wirelen;
+        if (!check_iface(epb ? "enhanced packet block references" : "packet block references",
+                         pkt.interface_id))
+          return r;
         if (!options(static_cast<uint32_t>(28 + Pad4(pkt.caplen)), NoOption{})) return r;
         const InterfaceInfo& f = ifaces[pkt.interface_id];
         if (!PcapngTicksToNs(ticks, f.tsresol, f.tsoffset_s, &pkt.ts_ns)) {
@@ -538,35 +559,6 @@ PcapngParseResult PcapngParser::ParseBlocks(const uint8_t* data, size_t len,
                                         std::to_string(f.tsoffset_s) +
                                         " s) is outside the representable time range "
                                         "(1677-09-21 to 2262-04-11 in ns)");
-          return r;
-        }
-        pkt.linktype = f.linktype;
-        pkt.data = b + 28;
-        pkt.block_offset = off;
-        r.complete_bytes = block_end;
-        if (v.on_packet) keep_going = v.on_packet(pkt);
-        break;
-      }
-
-      case kBlockPB: {  // obsolete Packet Block (draft appendix): u16 interface id, u16 drops
-        if (blen < kEpbMinLen) return too_short("packet block", kEpbMinLen);
-        PcapngPacket pkt;
-        pkt.interface_id = LoadU16(b + 8, swap);
-        const uint64_t ticks = LoadTicks(b + 12, swap);
-        pkt.caplen = LoadU32(b + 20, swap);
-        pkt.wirelen = LoadU32(b + 24, swap);
-        if (pkt.caplen > blen - kEpbOverhead) {
-          r.error = BlockError(off, "captured length " + std::to_string(pkt.caplen) +
-                                        " exceeds the " + std::to_string(blen - kEpbOverhead) +
-                                        " bytes of packet data room");
-          return r;
-        }
-        if (!check_iface("packet block references", pkt.interface_id)) return r;
-        if (!options(static_cast<uint32_t>(28 + Pad4(pkt.caplen)), NoOption{})) return r;
-        const InterfaceInfo& f = ifaces[pkt.interface_id];
-        if (!PcapngTicksToNs(ticks, f.tsresol, f.tsoffset_s, &pkt.ts_ns)) {
-          r.error = BlockError(off, "timestamp " + std::to_string(ticks) +
-                                        " is outside the representable time range");
           return r;
         }
         pkt.linktype = f.linktype;

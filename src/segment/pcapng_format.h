@@ -28,6 +28,20 @@ inline constexpr uint32_t kBlockEPB = 0x00000006;
 inline constexpr uint32_t kByteOrderMagic = 0x1A2B3C4D;
 inline constexpr uint32_t kEpbOverhead = 32;  // EPB header + trailer without options
 
+// The fixed fields of an Enhanced Packet Block (or, epb false, the obsolete
+// Packet Block with its 16-bit interface id) that starts at `b` and is
+// `blen` >= kEpbOverhead bytes long, in the section's byte order (`swap`).
+// The one parse of a packet block: the streaming parser and the segment
+// reader's random access both use it. Returns "" or what is wrong.
+struct PacketBlockFields {
+  uint32_t interface_id = 0;
+  uint64_t ticks = 0;  // in the interface's if_tsresol (PcapngTicksToNs)
+  uint32_t caplen = 0, wirelen = 0;
+  const uint8_t* data = nullptr;
+};
+std::string ParsePacketBlockFields(const uint8_t* b, uint32_t blen, bool swap, bool epb,
+                                   PacketBlockFields* out);
+
 struct SectionInfo {
   std::string hardware;                 // shb_hardware
   std::string os;                       // shb_os

@@ -2,6 +2,16 @@
 
 namespace trove {
 
+std::optional<uint64_t> ActivityStatus::Counter(const std::string& name) const {
+  for (const auto& [n, v] : counters)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+ActivityStatus::State ActivityStatus::Lifecycle(bool joined, bool stopping) {
+  return joined ? State::kStopped : stopping ? State::kStopping : State::kRunning;
+}
+
 const char* ToString(ActivityStatus::State s) {
   switch (s) {
     case ActivityStatus::State::kRunning:

@@ -19,6 +19,7 @@
 // calls back into its host.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,12 @@ struct ActivityStatus {
   // Monotonic counters under stable snake_case names (metrics:
   // trove_<activity>_<name>); cumulative since the start.
   std::vector<std::pair<std::string, uint64_t>> counters;
+
+  // The counter named `name`, or nullopt.
+  std::optional<uint64_t> Counter(const std::string& name) const;
+  // kStopped once the threads are joined, kStopping once a stop was asked,
+  // else kRunning: the lifecycle every worker reports.
+  static State Lifecycle(bool joined, bool stopping);
 };
 
 const char* ToString(ActivityStatus::State s);
