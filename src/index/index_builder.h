@@ -38,6 +38,11 @@ class SegmentIndexBuilder {
   uint64_t packets() const { return packets_; }
   // End of the last added EPB (offset + block length).
   uint64_t end_offset() const { return end_offset_; }
+  // Heap bytes held (the vectors' capacities): what a queued builder costs.
+  uint64_t MemoryBytes() const {
+    return slots_.capacity() * sizeof(ProbeSlot) + conns_.capacity() * sizeof(ConnRecord) +
+           locs_.capacity() * sizeof(locs_[0]) + blocks_.capacity() * sizeof(TimeBlock);
+  }
 
  private:
   ConnRecord& RecordFor(const FlowRef& f, uint8_t stack, bool* fresh);

@@ -34,9 +34,15 @@ void IndexPublisher::Submit(const SegmentRecord& rec,
                             std::unique_ptr<SegmentIndexBuilder> builder) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (builder && builders_queued_ >= opts_.max_pending_builders) builder.reset();
-    if (builder) ++builders_queued_;
-    queue_.push_back(Job{rec, std::move(builder)});
+    const uint64_t bytes = builder ? builder->MemoryBytes() : 0;
+    if (builder && (builders_queued_ >= opts_.max_pending_builders ||
+                    builder_bytes_queued_ + bytes > opts_.max_pending_builder_bytes))
+      builder.reset();
+    if (builder) {
+      ++builders_queued_;
+      builder_bytes_queued_ += bytes;
+    }
+    queue_.push_back(Job{rec, std::move(builder), builder ? bytes : 0});
     ++submitted_;
     counters_.max_queued = std::max<uint64_t>(counters_.max_queued, queue_.size());
   }
@@ -78,7 +84,10 @@ void IndexPublisher::Work() {
       if (queue_.empty()) return;  // done_ and drained
       job = std::move(queue_.front());
       queue_.pop_front();
-      if (job.builder) --builders_queued_;
+      if (job.builder) {
+        --builders_queued_;
+        builder_bytes_queued_ -= job.builder_bytes;
+      }
     }
     Publish(job);
     {

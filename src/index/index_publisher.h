@@ -9,9 +9,10 @@
 // catalogue connection, publishes the submitted segments in submission
 // order. Submit() only queues (a short lock, no I/O, no allocation beyond
 // the queue node): it never waits for the worker. Memory is bounded: at most
-// max_pending_builders builders wait in the queue; a segment submitted
-// beyond that is queued without its builder and the worker rebuilds its
-// index from the file (rebuilt_from_file counts it). A segment expired
+// max_pending_builders builders holding max_pending_builder_bytes wait in
+// the queue; a segment submitted beyond that is queued without its builder
+// and the worker rebuilds its index from the file (rebuilt_from_file counts
+// it). A segment expired
 // (budget, retention) before its turn is skipped.
 //
 // While a segment's index is not yet written, `trove query` scans that
@@ -47,9 +48,15 @@ struct IndexingCounters {
 };
 
 struct IndexPublisherOptions {
-  // Builders (the open segments' in-memory indexes) waiting in the queue at
-  // most; a segment past that is rebuilt from its file by the worker.
-  size_t max_pending_builders = 8;
+  // Builders (the published segments' in-memory indexes) waiting in the
+  // queue at most, by count and by heap bytes (SegmentIndexBuilder::
+  // MemoryBytes); a segment past either is rebuilt from its file by the
+  // worker, which loses the packets a `drop` cutoff did not store from its
+  // flow records' sizes (their rows say "segment", docs/CLI.md). The bytes
+  // bound keeps many small segments (each a few KB of builder) whole, and a
+  // few large ones (a 512 MB segment's builder is tens of MB) bounded.
+  size_t max_pending_builders = 1024;
+  uint64_t max_pending_builder_bytes = 256ull << 20;
   int nice = 10;  // the worker's CPU priority; 0 = inherited
   bool lower_io_priority = true;  // best-effort 7 (process_priority.h)
 };
@@ -76,6 +83,7 @@ class IndexPublisher {
   struct Job {
     SegmentRecord rec;
     std::unique_ptr<SegmentIndexBuilder> builder;
+    uint64_t builder_bytes = 0;  // its MemoryBytes() when queued
   };
   void Work();
   void Publish(Job& job);
@@ -88,6 +96,7 @@ class IndexPublisher {
   std::condition_variable idle_cv_;  // a job finished
   std::deque<Job> queue_;            // guarded by mu_
   size_t builders_queued_ = 0;       // guarded by mu_
+  uint64_t builder_bytes_queued_ = 0;  // guarded by mu_
   uint64_t submitted_ = 0, finished_ = 0;  // guarded by mu_
   bool done_ = false;                // guarded by mu_
   IndexingCounters counters_;        // guarded by mu_
