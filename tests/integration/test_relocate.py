@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest-label: service
 """A store can be moved and copied safely (issue 15, part 1).
 
 mv        A store with several segments is moved (`mv store moved`): query
